@@ -1,0 +1,40 @@
+# chfen: `make demo` builds the sample dataset and runs the pipeline; `make test` runs the suite.
+# Both set up everything first (Debian packages, .venv with pinned Python packages) and are safe
+# to run twice: each step is skipped when its stamp is newer than what it depends on.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.chfen-installed
+SAMPLE_VIDEOS ?= 48
+SAMPLE_SEED ?= 0
+PYTEST_ARGS ?=
+
+.PHONY: setup system demo test lint clean-cache
+
+setup: system $(STAMP)
+
+system:
+	@bash scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+data/raw/sample_truth.json: | setup
+	$(BIN)/chfen sample --out data/raw --videos $(SAMPLE_VIDEOS) --seed $(SAMPLE_SEED)
+
+demo: setup data/raw/sample_truth.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean-cache:
+	rm -rf .chfen/cache

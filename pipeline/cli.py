@@ -1,0 +1,42 @@
+"""The ``chfen`` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.entrypoint import run_stage
+from pipeline.params import DEFAULT_PARAMS, load_params
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+params_app = typer.Typer(no_args_is_help=True, help="Inspect and validate params.yaml.")
+app.add_typer(params_app, name="params")
+
+
+@params_app.command("check")
+def params_check(
+    file: Path = typer.Argument(DEFAULT_PARAMS, help="The params file to validate."),
+) -> None:
+    """Validate every section of the params file; print each problem with its key path."""
+    params = run_stage(lambda: load_params(file))
+    sections = ", ".join(name for name in type(params).model_fields)
+    typer.echo(f"{file}: ok (sections: {sections})")
+
+
+@app.command()
+def sample(
+    out: Path = typer.Option(Path("data/raw"), help="Folder for crawl/, videos/, annotations/."),
+    videos: int = typer.Option(48, min=8, help="Good videos to generate (evenly over 8 emotions)."),
+    seed: int = typer.Option(0, help="Random seed: the same seed gives the same dataset."),
+    workers: int = typer.Option(2, min=1, help="Parallel video renderers."),
+) -> None:
+    """Generate a deterministic synthetic raw dataset standing in for a real crawl."""
+    from pipeline.sample import generate_sample
+
+    summary = generate_sample(out, n_videos=videos, seed=seed, workers=workers)
+    typer.echo(f"sample: {summary}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,142 @@
+"""``params.yaml``: one section per stage, validated by pydantic models.
+
+Unknown keys and wrong types are errors whose message names the file and the full key path
+(``params.yaml: clean.split.train: Input should be a valid number``), so a typo never silently
+falls back to a default. Each stage validates the shared sections plus its own at start
+(``load_params(section=...)``); ``chfen params check`` validates the whole file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def digest(self) -> str:
+        """A stable hash of this section's values: part of every per-video cache key."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class RunnerParams(Section):
+    workers: int | None = Field(default=None, ge=1, description="None: one per CPU core")
+    max_failure_ratio: float = Field(default=0.1, ge=0, le=1)
+    cache_dir: Path = Path(".chfen/cache")
+
+    def resolved_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+class SplitParams(Section):
+    train: float = Field(default=0.7, gt=0, lt=1)
+    val: float = Field(default=0.15, ge=0, lt=1)
+    test: float = Field(default=0.15, gt=0, lt=1)
+    seed: int = 42
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SplitParams:
+        total = self.train + self.val + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"train + val + test must be 1, got {total:g}")
+        return self
+
+
+class CleanParams(Section):
+    min_duration_s: float = Field(default=3.0, ge=0)
+    max_duration_s: float = Field(default=600.0, gt=0)
+    min_annotations: int = Field(default=2, ge=1)
+    min_agreement: float = Field(default=0.5, ge=0, le=1)
+    split: SplitParams = SplitParams()
+
+    @model_validator(mode="after")
+    def _range(self) -> CleanParams:
+        if self.min_duration_s >= self.max_duration_s:
+            raise ValueError("min_duration_s must be below max_duration_s")
+        return self
+
+
+class Params(Section):
+    profile: Literal["offline", "full"] = "offline"
+    runner: RunnerParams = RunnerParams()
+    clean: CleanParams = CleanParams()
+
+
+SHARED_SECTIONS = ("profile", "runner")
+
+
+class ParamsError(ValueError):
+    """params.yaml is unreadable or invalid; the message names the file and every bad key path."""
+
+
+def load_params(path: Path = DEFAULT_PARAMS, section: str | None = None) -> Params:
+    """Validate ``path``. With ``section``, only the shared sections and that one are checked
+    (the others take their defaults), so a stage is not blocked by another stage's section."""
+    raw = _read_yaml(path)
+    if section is not None:
+        if section not in Params.model_fields:
+            raise ParamsError(f"{path}: no section {section!r} in the params schema")
+        raw = {k: v for k, v in raw.items() if k in (*SHARED_SECTIONS, section)}
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as e:
+        raise ParamsError(_describe(path, raw, e)) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ParamsError(f"{path}: cannot read: {e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ParamsError(f"{path}: not valid YAML: {e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamsError(
+            f"{path}: the top level must be a mapping of sections, got {type(data).__name__}"
+        )
+    return data
+
+
+def _describe(path: Path, raw: dict[str, Any], error: ValidationError) -> str:
+    lines = []
+    for err in error.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key" + _suggestion(err["loc"])
+        else:
+            msg = err["msg"]
+            if (
+                "input" in err
+                and err["type"] not in ("missing",)
+                and not isinstance(err["input"], dict)
+            ):
+                msg += f" (got {err['input']!r})"
+        lines.append(f"{path}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _suggestion(loc: tuple[Any, ...]) -> str:
+    model: type[BaseModel] = Params
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

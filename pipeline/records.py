@@ -1,0 +1,144 @@
+"""Record schemas shared by the stages: what a crawl item becomes, what the manifest holds, and
+why an item was rejected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+
+Split = Literal["train", "val", "test"]
+
+
+class Engagement(BaseModel):
+    """Engagement counts, as integers whatever the source sent (strings, "1.2w", floats)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    views: NonNegativeInt | None = None
+    likes: NonNegativeInt | None = None
+    comments: NonNegativeInt | None = None
+    shares: NonNegativeInt | None = None
+
+
+class VideoRecord(BaseModel):
+    """One crawled video, whatever platform or export shape it came from.
+
+    ``id`` is the platform's id as crawled (not yet checked as safe for paths: the clean stage
+    does that and rejects hostile ids). ``video_file`` is the local file name relative to the raw
+    videos folder when the source names one; otherwise the clean stage looks for ``<id>.mp4``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=512)
+    platform: str
+    account: str | None = None
+    account_name: str | None = None
+    title: str = ""
+    published_at: datetime | None = None
+    duration_s: float | None = Field(default=None, ge=0)
+    engagement: Engagement = Field(default_factory=Engagement)
+    video_file: str | None = None
+    url: str | None = None
+    source_file: str
+    source_index: NonNegativeInt
+
+
+class MediaInfo(BaseModel):
+    """What ffprobe says about a media file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration_s: float
+    has_video: bool
+    has_audio: bool
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    vfr: bool = False
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    audio_sample_rate: int | None = None
+    audio_channels: int | None = None
+    size_bytes: int
+
+
+class Vote(BaseModel):
+    """One annotator's label for one video in one round, as written in a sheet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    video_id: str
+    annotator: str
+    round: int = Field(ge=1)
+    label: str
+    sheet: str
+
+
+class LabelSummary(BaseModel):
+    """The aggregated label of one video."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    primary: str
+    distribution: dict[str, float]
+    intensity: int | None = Field(default=None, ge=0, le=2)
+    agreement: float = Field(ge=0, le=1)
+    n_votes: int
+    votes: dict[str, str]
+
+
+class ManifestEntry(BaseModel):
+    """One kept video: the record, where its file is, what it holds, its label and its split."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    platform: str
+    account: str | None = None
+    title: str
+    published_at: datetime | None = None
+    engagement: Engagement
+    source_file: str
+    video: str
+    content_hash: str
+    media: MediaInfo
+    label: LabelSummary
+    split: Split
+
+
+class Reason(StrEnum):
+    """Why an input item is not in the manifest. Each rejected item carries exactly one."""
+
+    MALFORMED_FILE = "malformed_file"
+    UNKNOWN_SCHEMA = "unknown_schema"
+    INVALID_RECORD = "invalid_record"
+    UNSAFE_ID = "unsafe_id"
+    EMPTY_TITLE = "empty_title"
+    DUPLICATE_ID = "duplicate_id"
+    MISSING_VIDEO = "missing_video"
+    EMPTY_VIDEO = "empty_video"
+    UNDECODABLE_VIDEO = "undecodable_video"
+    NO_VIDEO_STREAM = "no_video_stream"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    DUPLICATE_CONTENT = "duplicate_content"
+    NO_ANNOTATIONS = "no_annotations"
+    UNKNOWN_LABEL = "unknown_label"
+    LOW_AGREEMENT = "low_agreement"
+    PROCESSING_FAILED = "processing_failed"
+
+
+class Rejection(BaseModel):
+    """An input item (or a whole unreadable input file, with ``id`` None) that was left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None
+    source_file: str
+    source_index: int | None = None
+    reason: Reason
+    detail: str

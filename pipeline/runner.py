@@ -1,0 +1,205 @@
+"""The per-video runner every per-video stage goes through.
+
+It walks the stage's work items, skips those whose result is already in the work cache, runs the
+rest on a pool of worker processes, commits each result atomically as it arrives, records a
+failing video (id, stage, error) and goes on, and fails the stage only when the share of failures
+exceeds ``runner.max_failure_ratio``. Killing a stage and running it again continues where it
+stopped: everything committed before the kill is a cache hit.
+
+Per-video work is a pure function ``work(item, out_dir) -> dict``: it reads the video, writes
+any files into ``out_dir`` and returns a JSON-serialisable result. Workers never commit; the
+driver alone writes the cache, so any executor that can run the function can be plugged in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from pipeline.params import RunnerParams, Section
+from pipeline.workcache import WorkCache
+
+Work = Callable[["WorkItem", Path], dict[str, Any]]
+console = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One video for one stage: its id, where it is, and its content hash (the cache key)."""
+
+    id: str
+    path: Path
+    content_hash: str
+
+
+@dataclass
+class Outcome:
+    item: WorkItem
+    result: dict[str, Any] | None = None
+    entry: Path | None = None
+    error: str | None = None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RunReport:
+    stage: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def n_cached(self) -> int:
+        return sum(o.cached for o in self.outcomes)
+
+    def failure_ratio(self) -> float:
+        return len(self.failures) / len(self.outcomes) if self.outcomes else 0.0
+
+    def check(self, max_failure_ratio: float) -> None:
+        """Raise ``StageFailed`` when more videos failed than the stage tolerates."""
+        if self.failure_ratio() > max_failure_ratio:
+            examples = "; ".join(f"{o.item.id}: {o.error}" for o in self.failures[:3])
+            raise StageFailed(
+                f"stage {self.stage}: {len(self.failures)}/{len(self.outcomes)} videos failed "
+                f"(above runner.max_failure_ratio={max_failure_ratio}); e.g. {examples}"
+            )
+
+
+class StageFailed(RuntimeError):
+    """Too many videos failed; the stage's outputs were not assembled."""
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(
+            f"{speed:.2f} videos/s" if speed else "-- videos/s", style="progress.data.speed"
+        )
+
+
+def run_per_video(
+    stage: str,
+    items: Sequence[WorkItem],
+    work: Work,
+    *,
+    section: Section,
+    version: str,
+    runner: RunnerParams,
+    show_progress: bool = True,
+) -> RunReport:
+    """Run ``work`` on every item not yet cached; return one outcome per item, in input order."""
+    cache = WorkCache(runner.cache_dir, stage, section.digest(), version)
+    cache.clean_stale()
+    outcomes = {item.id: Outcome(item) for item in items}
+    todo: list[tuple[WorkItem, str]] = []
+    for item in items:
+        key = cache.key(item.content_hash)
+        result = cache.load(key)
+        if result is None:
+            todo.append((item, key))
+        else:
+            outcomes[item.id] = Outcome(item, result, cache.entry(key), cached=True)
+
+    with _progress(show_progress) as progress:
+        task = progress.add_task(
+            stage, total=len(items), completed=len(items) - len(todo), failed=0
+        )
+
+        def finish(item: WorkItem, key: str, staging: Path, result: Any, error: str | None) -> None:
+            if error is None:
+                entry = cache.commit(staging, key, result)
+                outcomes[item.id] = Outcome(item, result, entry)
+            else:
+                shutil.rmtree(staging, ignore_errors=True)
+                outcomes[item.id] = Outcome(item, error=error)
+            failed = sum(not o.ok for o in outcomes.values())
+            progress.update(task, advance=1, failed=failed)
+
+        workers = min(runner.resolved_workers(), max(len(todo), 1))
+        if workers <= 1:
+            for item, key in todo:
+                staging = cache.staging()
+                finish(item, key, staging, *_attempt(work, item, staging))
+        else:
+            _run_pool(work, todo, cache, workers, finish)
+
+    report = RunReport(stage, [outcomes[item.id] for item in items])
+    console.log(
+        f"{stage}: {len(items)} videos, {report.n_cached} cached, "
+        f"{len(todo) - len(report.failures)} computed, {len(report.failures)} failed"
+    )
+    for o in report.failures:
+        console.log(f"[red]{stage}: {o.item.id} failed[/red]: {o.error}")
+    return report
+
+
+def _run_pool(
+    work: Work,
+    todo: list[tuple[WorkItem, str]],
+    cache: WorkCache,
+    workers: int,
+    finish: Callable[..., None],
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: dict[Future, tuple[WorkItem, str, Path]] = {}
+        for item, key in todo:
+            staging = cache.staging()
+            futures[pool.submit(_attempt, work, item, staging)] = (item, key, staging)
+        for future in as_completed(futures):
+            item, key, staging = futures[future]
+            try:
+                result, error = future.result()
+            except BrokenProcessPool:
+                result, error = None, "worker process died (killed or crashed) on this video"
+            finish(item, key, staging, result, error)
+
+
+def _attempt(work: Work, item: WorkItem, staging: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """Run one item, turning any exception into an error message (the stage goes on)."""
+    try:
+        return work(item, staging), None
+    except Exception as e:
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        return None, f"{type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        console=console,
+        disable=not enabled,
+    )

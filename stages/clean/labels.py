@@ -1,0 +1,227 @@
+"""Annotation sheets to one label per video, and how much the annotators agree.
+
+Rules (documented in the README):
+- Sheets are CSV files under ``annotations/`` with columns ``video_id, annotator, round, label``.
+- A later round supersedes an annotator's earlier label for the same video (rounds are revisions).
+- Every final vote is resolved onto Plutchik's wheel (English or Chinese wheel words, intensity
+  words, dyads, which split their mass over two primaries); "neutral" is an abstention.
+- The soft label is the mean of the votes' masses over the 8 primaries; the primary label is its
+  argmax. Ties are broken by the mass of every vote of every round (so an earlier consensus
+  decides), then by the wheel's order.
+- Agreement of an item = the soft label's mass on the primary.
+- Krippendorff's alpha (nominal) over annotators x items, overall (final votes), per round, and
+  per class (one class against the rest).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+
+from pipeline.plutchik import UnknownLabel, wheel
+from pipeline.records import LabelSummary, Reason, Vote
+
+SHEET_COLUMNS = ("video_id", "annotator", "round", "label")
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    sheet: str
+    row: int | None
+    detail: str
+
+
+def read_sheets(folder: Path) -> tuple[list[Vote], list[SheetProblem]]:
+    """Every vote in every sheet under ``folder``, and every row or sheet that could not be read."""
+    votes: list[Vote] = []
+    problems: list[SheetProblem] = []
+    for path in sorted(Path(folder).rglob("*.csv")):
+        sheet = str(path.relative_to(folder))
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as fh:
+                rows = list(csv.DictReader(fh))
+        except (OSError, UnicodeDecodeError, csv.Error) as e:
+            problems.append(SheetProblem(sheet, None, f"unreadable: {e}"))
+            continue
+        missing = [c for c in SHEET_COLUMNS if rows and c not in rows[0]]
+        if missing:
+            problems.append(SheetProblem(sheet, None, f"missing columns {missing}"))
+            continue
+        for i, row in enumerate(rows, start=2):
+            try:
+                votes.append(
+                    Vote(
+                        video_id=(row["video_id"] or "").strip(),
+                        annotator=(row["annotator"] or "").strip(),
+                        round=int(row["round"]),
+                        label=(row["label"] or "").strip(),
+                        sheet=sheet,
+                    )
+                )
+            except (TypeError, ValueError) as e:
+                problems.append(SheetProblem(sheet, i, f"bad row: {e}".splitlines()[0]))
+    return votes, problems
+
+
+@dataclass(frozen=True)
+class LabelOutcome:
+    summary: LabelSummary | None
+    reason: Reason | None = None
+    detail: str = ""
+
+
+def final_votes(votes: Iterable[Vote]) -> dict[str, Vote]:
+    """Each annotator's vote from their latest round."""
+    latest: dict[str, Vote] = {}
+    for v in votes:
+        if v.annotator not in latest or v.round >= latest[v.annotator].round:
+            latest[v.annotator] = v
+    return latest
+
+
+def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> LabelOutcome:
+    """One video's votes (all rounds) to its label, or the reason it has no usable label."""
+    if not votes:
+        return LabelOutcome(None, Reason.NO_ANNOTATIONS, "no annotator labelled this video")
+    w = wheel()
+    final = final_votes(votes)
+    masses: list[dict[str, float]] = []
+    intensities: list[tuple[str, int]] = []
+    unknown: list[str] = []
+    for vote in final.values():
+        try:
+            res = w.resolve(vote.label)
+        except UnknownLabel:
+            unknown.append(vote.label)
+            continue
+        if res.weights:
+            masses.append(res.weights)
+            if res.intensity is not None:
+                intensities.extend((p, res.intensity) for p in res.weights)
+    if len(masses) < min_annotations:
+        if unknown:
+            reason, what = Reason.UNKNOWN_LABEL, f"labels outside the wheel: {sorted(set(unknown))}"
+        else:
+            reason, what = Reason.NO_ANNOTATIONS, "too few emotion votes"
+        return LabelOutcome(
+            None,
+            reason,
+            f"{len(masses)} usable vote(s) of {len(final)} (min {min_annotations}); {what}",
+        )
+    distribution = _mean(masses)
+    primary = _primary(distribution, votes)
+    agreement = distribution[primary]
+    summary = LabelSummary(
+        primary=primary,
+        distribution={k: round(v, 6) for k, v in distribution.items()},
+        intensity=_intensity(primary, intensities),
+        agreement=round(agreement, 6),
+        n_votes=len(masses),
+        votes={a: v.label for a, v in sorted(final.items())},
+    )
+    if agreement < min_agreement:
+        return LabelOutcome(
+            summary,
+            Reason.LOW_AGREEMENT,
+            f"agreement {agreement:.2f} on {primary!r} is under "
+            f"clean.min_agreement={min_agreement}",
+        )
+    return LabelOutcome(summary)
+
+
+def _mean(masses: list[dict[str, float]]) -> dict[str, float]:
+    out = dict.fromkeys(wheel().names, 0.0)
+    for m in masses:
+        for k, v in m.items():
+            out[k] += v / len(masses)
+    return out
+
+
+def _primary(distribution: dict[str, float], all_votes: list[Vote]) -> str:
+    top = max(distribution.values())
+    tied = [k for k, v in distribution.items() if math.isclose(v, top)]
+    if len(tied) == 1:
+        return tied[0]
+    history: Counter[str] = Counter()
+    for vote in all_votes:
+        try:
+            history.update(wheel().resolve(vote.label).weights)
+        except UnknownLabel:
+            continue
+    order = wheel().names
+    return max(tied, key=lambda k: (history[k], -order.index(k)))
+
+
+def _intensity(primary: str, intensities: list[tuple[str, int]]) -> int | None:
+    levels = Counter(level for p, level in intensities if p == primary)
+    if not levels:
+        return None
+    best = max(levels.values())
+    modes = sorted(level for level, n in levels.items() if n == best)
+    return 1 if len(modes) > 1 and 1 in modes else modes[0]
+
+
+def _vote_class(label: str) -> float:
+    """The primary index a vote names, or NaN for a vote that names none or several."""
+    try:
+        weights = wheel().resolve(label).weights
+    except UnknownLabel:
+        return math.nan
+    if len(weights) != 1:
+        return math.nan
+    return float(wheel().names.index(next(iter(weights))))
+
+
+def _alpha(matrix: np.ndarray) -> float | None:
+    values = matrix[~np.isnan(matrix)]
+    pairable = (np.sum(~np.isnan(matrix), axis=0) >= 2).sum()
+    if len(np.unique(values)) < 2 or pairable == 0:
+        return None
+    return round(
+        float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")), 4
+    )
+
+
+def agreement_report(votes_by_item: dict[str, list[Vote]]) -> dict[str, object]:
+    """Krippendorff's alpha overall, per round and per class, and the mean item agreement."""
+    items = sorted(votes_by_item)
+    annotators = sorted({v.annotator for vs in votes_by_item.values() for v in vs})
+    rounds = sorted({v.round for vs in votes_by_item.values() for v in vs})
+
+    def matrix(select: dict[str, dict[str, Vote]]) -> np.ndarray:
+        m = np.full((len(annotators), len(items)), np.nan)
+        for j, item in enumerate(items):
+            for i, a in enumerate(annotators):
+                if a in select.get(item, {}):
+                    m[i, j] = _vote_class(select[item][a].label)
+        return m
+
+    final = {item: final_votes(vs) for item, vs in votes_by_item.items()}
+    per_round: dict[str, float | None] = {}
+    for r in rounds:
+        in_round: dict[str, dict[str, Vote]] = defaultdict(dict)
+        for item, vs in votes_by_item.items():
+            for v in vs:
+                if v.round == r:
+                    in_round[item][v.annotator] = v
+        per_round[str(r)] = _alpha(matrix(in_round))
+    overall = matrix(final)
+    per_class = {
+        name: _alpha(np.where(np.isnan(overall), np.nan, (overall == k).astype(float)))
+        for k, name in enumerate(wheel().names)
+    }
+    return {
+        "krippendorff_alpha": _alpha(overall),
+        "alpha_per_round": per_round,
+        "alpha_per_class": per_class,
+        "annotators": annotators,
+        "rounds": rounds,
+        "items": len(items),
+    }

@@ -1,0 +1,276 @@
+"""The clean stage: raw crawl exports, videos and annotation sheets to a manifest.
+
+Every input item ends in exactly one of ``manifest.jsonl`` (kept, with its probe, label and
+split) or ``rejected.jsonl`` (with one reason). Checks run in a fixed order, so an item's reason
+is the first one that applies: id safety, title, duplicate id, file presence, decodability,
+duration, duplicate content, labels. "First" means first in sorted crawl-file order, then in
+item order within a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
+
+from pipeline import atomic
+from pipeline.hashing import HashIndex
+from pipeline.media import MediaError, probe
+from pipeline.params import CleanParams, Params, Section, load_params
+from pipeline.records import ManifestEntry, MediaInfo, Reason, Rejection, VideoRecord, Vote
+from pipeline.runner import WorkItem, run_per_video
+from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
+from stages.clean.datacard import write_data_card
+from stages.clean.labels import aggregate, agreement_report, read_sheets
+from stages.clean.splits import assign_splits
+
+STAGE = "clean"
+# Probing depends on the file's content and the probe code, not on clean's params: an empty
+# section keeps changing min_duration_s from re-probing every video.
+PROBE_SECTION = Section()
+PROBE_VERSION = "probe-decode-v1"
+
+
+def probe_video(item: WorkItem, out_dir: Path) -> dict[str, Any]:
+    """Per-video work: what the file holds, or why it cannot be decoded (a cached verdict)."""
+    try:
+        return {"media": probe(item.path).model_dump(mode="json")}
+    except MediaError as e:
+        return {"error": str(e).replace(str(item.path), item.path.name)}
+
+
+@dataclass
+class CleanResult:
+    manifest: list[ManifestEntry] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    card: dict[str, Any] = field(default_factory=dict)
+
+
+def run(
+    raw: Path,
+    interim: Path,
+    reports: Path,
+    params_path: Path = Path("params.yaml"),
+    show_progress: bool = True,
+) -> CleanResult:
+    params = load_params(params_path, section=STAGE)
+    cfg = params.clean
+    raw = Path(raw)
+    records, rejected = _read_crawls(raw / "crawl")
+    candidates, early = _check_records(records, raw / "videos")
+    rejected += early
+    probed, late = _probe(candidates, params)
+    rejected += late
+    in_range, late = _check_media(probed, cfg)
+    rejected += late
+
+    votes, sheet_problems = read_sheets(raw / "annotations")
+    by_video: dict[str, list[Vote]] = defaultdict(list)
+    for v in votes:
+        by_video[v.video_id].append(v)
+    labelled: list[tuple[_Candidate, Any]] = []
+    for cand in in_range:
+        outcome = aggregate(
+            by_video.get(cand.record.id, []), cfg.min_annotations, cfg.min_agreement
+        )
+        if outcome.reason is not None:
+            rejected.append(_reject(cand.record, outcome.reason, outcome.detail))
+        else:
+            labelled.append((cand, outcome.summary))
+    agreement = agreement_report(
+        {c.record.id: by_video[c.record.id] for c in in_range if by_video.get(c.record.id)}
+    )
+
+    splits = assign_splits(
+        [c.record.id for c, _ in labelled],
+        [s.primary for _, s in labelled],
+        [c.record.account or f"id:{c.record.id}" for c, _ in labelled],
+        cfg.split,
+    )
+    manifest = [
+        ManifestEntry(
+            id=c.record.id,
+            platform=c.record.platform,
+            account=c.record.account,
+            title=c.record.title.strip(),
+            published_at=c.record.published_at,
+            engagement=c.record.engagement,
+            source_file=c.record.source_file,
+            video=_display_path(c.video),
+            content_hash=c.content_hash,
+            media=c.media,
+            label=summary,
+            split=splits[c.record.id],
+        )
+        for c, summary in labelled
+    ]
+    known_ids = {r.id for r in records}
+    card = write_data_card(
+        reports,
+        manifest=manifest,
+        rejected=rejected,
+        agreement=agreement,
+        sheet_problems=sheet_problems,
+        orphan_votes=sum(len(vs) for vid, vs in by_video.items() if vid not in known_ids),
+        params=cfg,
+    )
+    interim = Path(interim)
+    atomic.write_jsonl(interim / "manifest.jsonl", (m.model_dump_json() for m in manifest))
+    atomic.write_jsonl(interim / "rejected.jsonl", (r.model_dump_json() for r in rejected))
+    return CleanResult(manifest, rejected, card)
+
+
+@dataclass
+class _Candidate:
+    record: VideoRecord
+    video: Path
+    content_hash: str = ""
+    media: MediaInfo | None = None
+
+
+def _read_crawls(folder: Path) -> tuple[list[VideoRecord], list[Rejection]]:
+    records: list[VideoRecord] = []
+    rejected: list[Rejection] = []
+    files = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in CRAWL_SUFFIXES
+    )
+    for path in files:
+        for item in read_crawl_file(path, str(path.relative_to(folder.parent))):
+            (records if isinstance(item, VideoRecord) else rejected).append(item)
+    return records, rejected
+
+
+def _check_records(
+    records: list[VideoRecord], videos: Path
+) -> tuple[list[_Candidate], list[Rejection]]:
+    seen: dict[str, VideoRecord] = {}
+    kept: list[_Candidate] = []
+    rejected: list[Rejection] = []
+    for rec in records:
+        try:
+            check_id(rec.id)
+            video = child(videos, rec.video_file or f"{rec.id}.mp4")
+        except UnsafePath as e:
+            rejected.append(_reject(rec, Reason.UNSAFE_ID, str(e)))
+            continue
+        if not rec.title.strip():
+            rejected.append(_reject(rec, Reason.EMPTY_TITLE, "the title is empty"))
+            continue
+        first = seen.get(identity_key(rec.id))
+        if first is not None:
+            rejected.append(
+                _reject(
+                    rec,
+                    Reason.DUPLICATE_ID,
+                    f"id {rec.id!r} already given by {first.source_file} item {first.source_index}",
+                )
+            )
+            continue
+        seen[identity_key(rec.id)] = rec
+        if not video.is_file():
+            rejected.append(
+                _reject(rec, Reason.MISSING_VIDEO, f"{_display_path(video)} is not on disk")
+            )
+            continue
+        if video.stat().st_size == 0:
+            rejected.append(
+                _reject(rec, Reason.EMPTY_VIDEO, f"{_display_path(video)} is empty (0 bytes)")
+            )
+            continue
+        kept.append(_Candidate(rec, video))
+    return kept, rejected
+
+
+def _probe(
+    candidates: list[_Candidate], params: Params
+) -> tuple[list[_Candidate], list[Rejection]]:
+    with HashIndex(params.runner.cache_dir / "hashes.sqlite") as index:
+        for cand in candidates:
+            cand.content_hash = index.digest(cand.video)
+    items = [WorkItem(c.record.id, c.video, c.content_hash) for c in candidates]
+    report = run_per_video(
+        STAGE,
+        items,
+        probe_video,
+        section=PROBE_SECTION,
+        version=PROBE_VERSION,
+        runner=params.runner,
+    )
+    report.check(params.runner.max_failure_ratio)
+    kept: list[_Candidate] = []
+    rejected: list[Rejection] = []
+    for cand, outcome in zip(candidates, report.outcomes, strict=True):
+        if not outcome.ok:
+            rejected.append(_reject(cand.record, Reason.PROCESSING_FAILED, outcome.error or ""))
+        elif "error" in outcome.result:
+            rejected.append(_reject(cand.record, Reason.UNDECODABLE_VIDEO, outcome.result["error"]))
+        else:
+            cand.media = MediaInfo.model_validate(outcome.result["media"])
+            kept.append(cand)
+    return kept, rejected
+
+
+def _check_media(
+    candidates: list[_Candidate], cfg: CleanParams
+) -> tuple[list[_Candidate], list[Rejection]]:
+    seen: dict[str, _Candidate] = {}
+    kept: list[_Candidate] = []
+    rejected: list[Rejection] = []
+    for cand in candidates:
+        media = cand.media
+        assert media is not None
+        if not media.has_video:
+            rejected.append(
+                _reject(cand.record, Reason.NO_VIDEO_STREAM, "the file has no video stream")
+            )
+        elif media.duration_s < cfg.min_duration_s:
+            rejected.append(
+                _reject(
+                    cand.record,
+                    Reason.TOO_SHORT,
+                    f"{media.duration_s:.2f} s is under clean.min_duration_s={cfg.min_duration_s}",
+                )
+            )
+        elif media.duration_s > cfg.max_duration_s:
+            rejected.append(
+                _reject(
+                    cand.record,
+                    Reason.TOO_LONG,
+                    f"{media.duration_s:.2f} s is over clean.max_duration_s={cfg.max_duration_s}",
+                )
+            )
+        elif cand.content_hash in seen:
+            first = seen[cand.content_hash].record
+            rejected.append(
+                _reject(
+                    cand.record,
+                    Reason.DUPLICATE_CONTENT,
+                    f"same file content as {first.id!r} "
+                    f"({first.source_file} item {first.source_index})",
+                )
+            )
+        else:
+            seen[cand.content_hash] = cand
+            kept.append(cand)
+    return kept, rejected
+
+
+def _reject(rec: VideoRecord, reason: Reason, detail: str) -> Rejection:
+    return Rejection(
+        id=rec.id,
+        source_file=rec.source_file,
+        source_index=rec.source_index,
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _display_path(path: Path) -> str:
+    """Paths inside the project are written relative to it, so the manifest moves with the repo."""
+    absolute = Path(path).resolve()
+    cwd = Path.cwd().resolve()
+    return os.path.relpath(absolute, cwd) if absolute.is_relative_to(cwd) else str(absolute)

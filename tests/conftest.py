@@ -1,0 +1,25 @@
+"""Shared fixtures. Tests never touch the network: the offline guard is set before anything else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import pipeline.offline
+
+pipeline.offline.enable()
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("CHFEN_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (third-party media for the real-data suite), or a skip saying why."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(
+            f"real-data suite: {SHARED_DATA} is absent (set CHFEN_SHARED_DATA to point at it)"
+        )
+    return SHARED_DATA
