@@ -8,6 +8,7 @@ fewer accounts than folds, the fold count drops to the number of accounts.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,5 +45,8 @@ def _one_fold(y: np.ndarray, groups: np.ndarray, fraction: float, seed: int) -> 
     if n_splits < 2:
         return np.array([], dtype=int)
     folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    _, held_out = next(folds.split(np.zeros(len(y)), y, groups))
+    with warnings.catch_warnings():
+        # Rare classes cannot appear in every fold; stratification is best effort there.
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        _, held_out = next(folds.split(np.zeros(len(y)), y, groups))
     return held_out

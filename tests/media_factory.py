@@ -1,0 +1,36 @@
+"""Small synthetic media for tests, made with ffmpeg's own test sources (no files shipped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ffmpeg
+
+
+def make_video(
+    path: Path,
+    seconds: float = 2.0,
+    size: tuple[int, int] = (160, 90),
+    fps: int = 25,
+    audio: bool = True,
+    tone_hz: int = 440,
+) -> Path:
+    """An H.264 (+ AAC) clip of a moving test pattern (and a sine tone)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w, h = size
+    video = ffmpeg.input(f"testsrc2=size={w}x{h}:rate={fps}:duration={seconds}", f="lavfi")
+    streams = [video]
+    if audio:
+        streams.append(
+            ffmpeg.input(f"sine=frequency={tone_hz}:sample_rate=44100:duration={seconds}", f="lavfi")
+        )
+    args = {"vcodec": "libx264", "pix_fmt": "yuv420p", "preset": "ultrafast", "g": fps}
+    if audio:
+        args.update(acodec="aac", audio_bitrate="64k")
+    (
+        ffmpeg.output(*streams, str(path), **args)
+        .global_args("-v", "error", "-nostdin")
+        .overwrite_output()
+        .run()
+    )
+    return path
