@@ -3,7 +3,8 @@
 No account spans two splits (a channel's style would otherwise leak from train into test).
 scikit-learn's ``StratifiedGroupKFold`` does the grouping and stratification: the test split is
 one fold of ``round(1 / test)`` folds, and val one fold of the rest, sized the same way. With
-fewer accounts than folds, the fold count drops to the number of accounts.
+fewer accounts (or fewer videos of the largest class) than folds, the fold count drops to match,
+so tiny datasets still get a held-out split.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from pipeline.params import SplitParams
 from pipeline.records import Split
@@ -40,11 +41,16 @@ def assign_splits(
 
 def _one_fold(y: np.ndarray, groups: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     """Indices of one fold holding about ``fraction`` of the items, whole groups only."""
-    n_groups = len(set(groups))
-    n_splits = min(max(round(1 / fraction), 2), n_groups)
+    n_splits = min(max(round(1 / fraction), 2), len(set(groups)))
     if n_splits < 2:
         return np.array([], dtype=int)
-    folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    largest_class = max(np.unique(y, return_counts=True)[1])
+    if largest_class >= 2:
+        folds = StratifiedGroupKFold(
+            n_splits=min(n_splits, largest_class), shuffle=True, random_state=seed
+        )
+    else:  # every label is unique: nothing to stratify
+        folds = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         # Rare classes cannot appear in every fold; stratification is best effort there.
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)

@@ -5,7 +5,9 @@ from stages.clean.labels import agreement_report, aggregate, final_votes, read_s
 
 
 def votes(*rows):
-    return [Vote(video_id="v", annotator=a, round=r, label=lab, sheet="s.csv") for a, r, lab in rows]
+    return [
+        Vote(video_id="v", annotator=a, round=r, label=lab, sheet="s.csv") for a, r, lab in rows
+    ]
 
 
 def test_majority_soft_label_and_agreement():
@@ -22,8 +24,14 @@ def test_majority_soft_label_and_agreement():
 
 
 def test_later_round_supersedes_earlier():
-    vs = votes(("a", 1, "fear"), ("b", 1, "fear"), ("a", 2, "anger"), ("b", 2, "anger"), ("c", 1, "anger"))
-    assert {a: v.label for a, v in final_votes(vs).items()} == {"a": "anger", "b": "anger", "c": "anger"}
+    vs = votes(
+        ("a", 1, "fear"), ("b", 1, "fear"), ("a", 2, "anger"), ("b", 2, "anger"), ("c", 1, "anger")
+    )
+    assert {a: v.label for a, v in final_votes(vs).items()} == {
+        "a": "anger",
+        "b": "anger",
+        "c": "anger",
+    }
     assert aggregate(vs, 2, 0.5).summary.primary == "anger"
 
 
@@ -47,7 +55,9 @@ def test_intensity_words_chinese_and_dyads():
 
 def test_rejection_reasons():
     assert aggregate([], 2, 0.5).reason is Reason.NO_ANNOTATIONS
-    unknown = aggregate(votes(("a", 1, "nostalgia"), ("b", 1, "nostalgia"), ("c", 1, "joy")), 2, 0.5)
+    unknown = aggregate(
+        votes(("a", 1, "nostalgia"), ("b", 1, "nostalgia"), ("c", 1, "joy")), 2, 0.5
+    )
     assert unknown.reason is Reason.UNKNOWN_LABEL
     assert "nostalgia" in unknown.detail
     low = aggregate(votes(("a", 1, "joy"), ("b", 1, "fear"), ("c", 1, "anger")), 2, 0.5)
@@ -62,9 +72,14 @@ def test_read_sheets_reports_bad_rows_and_sheets(tmp_path):
         "video_id,annotator,round,label\nv1,a,1,joy\nv2,a,one,fear\n", encoding="utf-8"
     )
     (tmp_path / "bad.csv").write_text("id,who\nv1,a\n")
-    (tmp_path / "bom.csv").write_bytes("\ufeffvideo_id,annotator,round,label\nv1,b,1,悲伤\n".encode())
+    (tmp_path / "bom.csv").write_bytes(
+        "\ufeffvideo_id,annotator,round,label\nv1,b,1,悲伤\n".encode()
+    )
     got, problems = read_sheets(tmp_path)
-    assert [(v.video_id, v.annotator, v.label) for v in got] == [("v1", "b", "悲伤"), ("v1", "a", "joy")]
+    assert [(v.video_id, v.annotator, v.label) for v in got] == [
+        ("v1", "b", "悲伤"),
+        ("v1", "a", "joy"),
+    ]
     assert {(p.sheet, p.row) for p in problems} == {("bad.csv", None), ("r1.csv", 3)}
 
 
@@ -80,6 +95,8 @@ def test_alpha_perfect_and_chance():
     assert rep["alpha_per_class"]["sadness"] is None  # never used: undefined, not 1
     disagree = {
         f"v{i}": votes(("a", 1, x), ("b", 1, y))
-        for i, (x, y) in enumerate([("joy", "fear"), ("fear", "joy"), ("anger", "trust"), ("trust", "anger")])
+        for i, (x, y) in enumerate(
+            [("joy", "fear"), ("fear", "joy"), ("anger", "trust"), ("trust", "anger")]
+        )
     }
     assert agreement_report(disagree)["krippendorff_alpha"] < 0
