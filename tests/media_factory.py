@@ -22,7 +22,9 @@ def make_video(
     streams = [video]
     if audio:
         streams.append(
-            ffmpeg.input(f"sine=frequency={tone_hz}:sample_rate=44100:duration={seconds}", f="lavfi")
+            ffmpeg.input(
+                f"sine=frequency={tone_hz}:sample_rate=44100:duration={seconds}", f="lavfi"
+            )
         )
     args = {"vcodec": "libx264", "pix_fmt": "yuv420p", "preset": "ultrafast", "g": fps}
     if audio:

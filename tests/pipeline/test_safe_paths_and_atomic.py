@@ -14,7 +14,19 @@ def test_safe_ids(good):
 
 @pytest.mark.parametrize(
     "bad",
-    ["../../etc/evil", "..", "a/b", "/abs", "a..b", "", "ａｂｃ", "x\x00y", "trailing.", ".hidden", "a" * 129],
+    [
+        "../../etc/evil",
+        "..",
+        "a/b",
+        "/abs",
+        "a..b",
+        "",
+        "ａｂｃ",
+        "x\x00y",
+        "trailing.",
+        ".hidden",
+        "a" * 129,
+    ],
 )
 def test_unsafe_ids(bad):
     with pytest.raises(UnsafePath):
