@@ -67,10 +67,78 @@ class CleanParams(Section):
         return self
 
 
+Device = Literal["auto", "cpu", "cuda"]
+Profile = Literal["offline", "full"]
+
+
+class DemucsParams(Section):
+    model: str = "htdemucs"
+    repo: Path | None = Field(default=None, description="local model folder; None: models/demucs")
+    device: Device = "auto"
+    segment_s: float | None = Field(default=None, gt=0, description="chunk length; None: model's")
+    overlap: float = Field(default=0.25, ge=0, lt=1)
+    shifts: int = Field(default=0, ge=0)
+
+
+class ClassicSeparationParams(Section):
+    n_fft: int = Field(default=2048, ge=256)
+    hop_length: int = Field(default=512, ge=64)
+    filter_width_s: float = Field(default=2.0, gt=0)
+    margin_vocals: float = Field(default=10.0, ge=0)
+    margin_music: float = Field(default=2.0, ge=0)
+    power: float = Field(default=2.0, gt=0)
+
+
+class SeparateParams(Section):
+    backend: Literal["auto", "demucs", "classic"] = "auto"
+    demucs: DemucsParams = DemucsParams()
+    classic: ClassicSeparationParams = ClassicSeparationParams()
+
+    def resolved_backend(self, profile: Profile) -> str:
+        if self.backend != "auto":
+            return self.backend
+        return "classic" if profile == "offline" else "demucs"
+
+
+class OcrParams(Section):
+    backend: Literal["auto", "paddleocr", "rapidocr"] = "auto"
+    fps: float = Field(default=3.0, gt=0, le=30)
+    min_confidence: float = Field(default=0.6, ge=0, le=1)
+    merge_similarity: float = Field(default=0.8, ge=0, le=1)
+    min_cue_s: float = Field(default=0.3, ge=0)
+    det_model_dir: Path | None = None
+    rec_model_dir: Path | None = None
+
+    def resolved_backend(self, profile: Profile) -> str:
+        """Both backends run the same PP-OCR models; rapidocr is the measured faster one."""
+        return "rapidocr" if self.backend == "auto" else self.backend
+
+
+class TrackParams(Section):
+    detector: Literal["auto", "yolo", "hog"] = "auto"
+    weights: Path | None = Field(default=None, description="YOLO .pt; None: models/yolo/")
+    fps: float = Field(default=5.0, gt=0, le=30)
+    confidence: float = Field(default=0.4, ge=0, le=1)
+    image_size: int = Field(default=640, ge=32)
+    max_age: int = Field(default=15, ge=1)
+    n_init: int = Field(default=3, ge=1)
+    max_cosine_distance: float = Field(default=0.3, gt=0, le=2)
+    face_fps: float = Field(default=1.0, gt=0)
+    face_min_probability: float = Field(default=0.9, ge=0, le=1)
+
+    def resolved_detector(self, profile: Profile) -> str:
+        if self.detector != "auto":
+            return self.detector
+        return "hog" if profile == "offline" else "yolo"
+
+
 class Params(Section):
-    profile: Literal["offline", "full"] = "offline"
+    profile: Profile = "offline"
     runner: RunnerParams = RunnerParams()
     clean: CleanParams = CleanParams()
+    separate: SeparateParams = SeparateParams()
+    ocr: OcrParams = OcrParams()
+    track: TrackParams = TrackParams()
 
 
 SHARED_SECTIONS = ("profile", "runner")

@@ -1,0 +1,89 @@
+"""What every per-video stage does around its own work: read the manifest, run the runner,
+record failures, and publish the stage's DVC outputs from the work cache in one atomic step."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from pipeline import atomic
+from pipeline.params import Params, Section
+from pipeline.records import ManifestEntry
+from pipeline.runner import RunReport, Work, WorkItem, run_per_video
+
+DEFAULT_MANIFEST = Path("data/interim/manifest.jsonl")
+
+
+class ManifestError(ValueError):
+    """The manifest is missing or a line does not match the schema (names file and line)."""
+
+
+def read_manifest(path: Path = DEFAULT_MANIFEST) -> list[ManifestEntry]:
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"{path}: no manifest; run the clean stage first (dvc repro clean)")
+    entries = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(ManifestEntry.model_validate_json(line))
+        except ValueError as e:
+            raise ManifestError(f"{path}:{n}: not a manifest entry: {e}".splitlines()[0]) from None
+    return entries
+
+
+def run_manifest_stage(
+    stage: str,
+    entries: list[ManifestEntry],
+    work: Work,
+    *,
+    section: Section,
+    version: str,
+    params: Params,
+    show_progress: bool = True,
+) -> RunReport:
+    """Run ``work`` over the manifest's videos and fail above the failure budget."""
+    items = [WorkItem(e.id, Path(e.video), e.content_hash) for e in entries]
+    report = run_per_video(
+        stage,
+        items,
+        work,
+        section=section,
+        version=version,
+        runner=params.runner,
+        show_progress=show_progress,
+    )
+    report.check(params.runner.max_failure_ratio)
+    return report
+
+
+def failure_rows(report: RunReport) -> list[str]:
+    return [
+        json.dumps({"id": o.item.id, "stage": report.stage, "error": o.error}, ensure_ascii=False)
+        for o in report.failures
+    ]
+
+
+def publish(
+    dest: Path,
+    report: RunReport,
+    files: Callable[[str], Iterable[tuple[str, str]]],
+    index_rows: Iterable[str],
+    index_name: str = "index.jsonl",
+) -> None:
+    """Replace folder ``dest`` as a whole: for each successful video, copy the cache entry's
+    files named by ``files(video_id)`` as (name in entry, path under dest); then write the index
+    and ``failures.jsonl``. Readers never see a mix of the old and new outputs."""
+    with atomic.directory(dest) as tmp:
+        for outcome in report.outcomes:
+            if not outcome.ok or outcome.entry is None:
+                continue
+            for src_name, dest_name in files(outcome.item.id):
+                target = tmp / dest_name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(outcome.entry / src_name, target)
+        atomic.write_jsonl(tmp / index_name, index_rows)
+        atomic.write_jsonl(tmp / "failures.jsonl", failure_rows(report))
