@@ -4,4 +4,4 @@ from pipeline import offline
 
 offline.enable()
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # keep in step with pyproject.toml
