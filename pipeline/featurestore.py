@@ -84,6 +84,24 @@ class VideoFeatures:
     masks: dict[str, np.ndarray]
 
 
+def save_video(path: Path, feats: VideoFeatures) -> None:
+    """One video's features as an .npz (the per-video work cache's format)."""
+    arrays = {"n_steps": np.array(feats.n_steps)}
+    arrays.update({f"a/{k}": np.asarray(v) for k, v in feats.arrays.items()})
+    arrays.update({f"m/{k}": np.asarray(v, dtype=bool) for k, v in feats.masks.items()})
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def load_video(path: Path) -> VideoFeatures:
+    with np.load(path, allow_pickle=False) as z:
+        return VideoFeatures(
+            n_steps=int(z["n_steps"]),
+            arrays={k[2:]: z[k] for k in z.files if k.startswith("a/")},
+            masks={k[2:]: z[k] for k in z.files if k.startswith("m/")},
+        )
+
+
 class ShardInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -102,9 +120,14 @@ class StoreIndex(BaseModel):
 
 
 def write_store(
-    root: Path, meta: StoreMeta, videos: Iterable[tuple[str, VideoFeatures]], shard_videos: int
+    root: Path,
+    meta: StoreMeta,
+    videos: Iterable[tuple[str, VideoFeatures]],
+    shard_videos: int,
+    extra_files: dict[str, str] | None = None,
 ) -> StoreIndex:
-    """Write a whole store at ``root`` (replacing any previous one atomically)."""
+    """Write a whole store at ``root`` (replacing any previous one atomically), with any
+    ``extra_files`` (name -> text, e.g. the stage's failures) beside it."""
     if shard_videos < 1:
         raise ValueError("shard_videos must be at least 1")
     root = Path(root)
@@ -125,6 +148,8 @@ def write_store(
             )
         index = StoreIndex(meta=meta, fingerprint=meta.fingerprint(), shards=shards)
         atomic.write_text(tmp / STORE_FILE, index.model_dump_json(indent=2) + "\n")
+        for name, text in (extra_files or {}).items():
+            atomic.write_text(tmp / name, text)
     return index
 
 

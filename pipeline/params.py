@@ -101,35 +101,113 @@ class SeparateParams(Section):
 
 
 class OcrParams(Section):
+    """Hard subtitles and on-screen text (``stages/ocr``). Defaults are tuned by
+    ``benchmarks/ocr.py``: speed comes from checking only a band on every sampled frame and
+    recognising only when its text changed."""
+
     backend: Literal["auto", "paddleocr", "rapidocr"] = "auto"
-    fps: float = Field(default=3.0, gt=0, le=30)
+    fps: float = Field(default=3.0, gt=0, le=30, description="sampled frames per second (PTS)")
+    max_side: int = Field(default=1280, ge=64, description="frames scaled to this longer side")
     min_confidence: float = Field(default=0.6, ge=0, le=1)
     merge_similarity: float = Field(default=0.8, ge=0, le=1)
+    merge_gap_s: float = Field(default=1.0, ge=0, description="same text across a gap: one cue")
     min_cue_s: float = Field(default=0.3, ge=0)
-    det_model_dir: Path | None = None
+    band_search: float = Field(default=0.4, gt=0, le=1, description="bottom share checked always")
+    probe_interval_s: float = Field(default=2.0, gt=0, description="the rest of the frame")
+    change_lost: float = Field(default=0.25, gt=0, le=1, description="share of a line's strokes")
+    change_new: float = Field(default=0.3, gt=0, description="new stroke pixels per column")
+    static_min_share: float = Field(default=0.8, gt=0, le=1, description="watermark persistence")
+    det_limit_side_len: int = Field(default=960, ge=32, description="detector input longer side")
+    det_model_dir: Path | None = Field(default=None, description="None: models/paddleocr/ etc.")
     rec_model_dir: Path | None = None
 
     def resolved_backend(self, profile: Profile) -> str:
-        """Both backends run the same PP-OCR models; rapidocr is the measured faster one."""
+        """Both backends run the same PP-OCR models; ``auto`` is the one measured faster at equal
+        accuracy by ``benchmarks/ocr.py`` (see benchmarks/results/ocr.json): rapidocr."""
         return "rapidocr" if self.backend == "auto" else self.backend
+
+
+class HogParams(Section):
+    """OpenCV's HOG people detector: its image pyramid and window stride set its cost."""
+
+    scale: float = Field(default=1.05, gt=1, le=2)
+    win_stride: int = Field(default=8, ge=1, le=64)
+    padding: int = Field(default=8, ge=0, le=64)
+    hit_threshold: float = Field(default=0.0, description="SVM margin a window must exceed")
+    grayscale: bool = True
+    nms_iou: float = Field(default=0.4, gt=0, le=1)
 
 
 class TrackParams(Section):
     detector: Literal["auto", "yolo", "hog"] = "auto"
     weights: Path | None = Field(default=None, description="YOLO .pt; None: models/yolo/")
+    person_class: int = Field(default=0, ge=0, description="people's class id in the weights")
     fps: float = Field(default=5.0, gt=0, le=30)
+    max_side: int = Field(default=640, ge=64, description="frames are scaled to this long side")
     confidence: float = Field(default=0.4, ge=0, le=1)
     image_size: int = Field(default=640, ge=32)
+    max_detections: int = Field(default=50, ge=1)
+    hog: HogParams = HogParams()
     max_age: int = Field(default=15, ge=1)
     n_init: int = Field(default=3, ge=1)
     max_cosine_distance: float = Field(default=0.3, gt=0, le=2)
+    max_iou_distance: float = Field(default=0.7, gt=0, le=1)
     face_fps: float = Field(default=1.0, gt=0)
     face_min_probability: float = Field(default=0.9, ge=0, le=1)
+    face_min_size: int = Field(default=20, ge=8)
 
     def resolved_detector(self, profile: Profile) -> str:
         if self.detector != "auto":
             return self.detector
         return "hog" if profile == "offline" else "yolo"
+
+
+class TextEmbedParams(Section):
+    backend: Literal["auto", "hf", "bundled"] = "auto"
+    model: str | None = Field(default=None, description="hf: folder, models/hf/<name> or hub id")
+    pooling: Literal["mean", "cls"] = "mean"
+    max_length: int = Field(default=64, ge=8)
+    batch_size: int = Field(default=32, ge=1)
+
+    def resolved_backend(self, profile: Profile) -> str:
+        if self.backend != "auto":
+            return self.backend
+        return "bundled" if profile == "offline" else "hf"
+
+
+class VisualEmbedParams(Section):
+    backend: Literal["auto", "hf", "mobilenet"] = "auto"
+    model: str | None = None
+    batch_size: int = Field(default=16, ge=1)
+    max_faces: int = Field(default=8, ge=1, description="largest faces per step that are encoded")
+
+    def resolved_backend(self, profile: Profile) -> str:
+        if self.backend != "auto":
+            return self.backend
+        return "mobilenet" if profile == "offline" else "hf"
+
+
+class AudioEmbedParams(Section):
+    backend: Literal["auto", "hf", "opensmile"] = "auto"
+    model: str | None = None
+
+    def resolved_backend(self, profile: Profile) -> str:
+        if self.backend != "auto":
+            return self.backend
+        return "opensmile" if profile == "offline" else "hf"
+
+
+class EmbedParams(Section):
+    step_s: float = Field(default=1.0, gt=0)
+    max_steps: int = Field(default=60, ge=1)
+    text: TextEmbedParams = TextEmbedParams()
+    visual: VisualEmbedParams = VisualEmbedParams()
+    audio: AudioEmbedParams = AudioEmbedParams()
+
+
+class StoreParams(Section):
+    shard_videos: int = Field(default=256, ge=1)
+    dtype: Literal["float16", "float32"] = "float16"
 
 
 class Params(Section):
@@ -139,6 +217,8 @@ class Params(Section):
     separate: SeparateParams = SeparateParams()
     ocr: OcrParams = OcrParams()
     track: TrackParams = TrackParams()
+    embed: EmbedParams = EmbedParams()
+    store: StoreParams = StoreParams()
 
 
 SHARED_SECTIONS = ("profile", "runner")
@@ -148,14 +228,19 @@ class ParamsError(ValueError):
     """params.yaml is unreadable or invalid; the message names the file and every bad key path."""
 
 
-def load_params(path: Path = DEFAULT_PARAMS, section: str | None = None) -> Params:
-    """Validate ``path``. With ``section``, only the shared sections and that one are checked
-    (the others take their defaults), so a stage is not blocked by another stage's section."""
+def load_params(
+    path: Path = DEFAULT_PARAMS, section: str | tuple[str, ...] | None = None
+) -> Params:
+    """Validate ``path``. With ``section`` (a name or several), only the shared sections and
+    those are checked (the others take their defaults), so a stage is not blocked by another
+    stage's section."""
     raw = _read_yaml(path)
     if section is not None:
-        if section not in Params.model_fields:
-            raise ParamsError(f"{path}: no section {section!r} in the params schema")
-        raw = {k: v for k, v in raw.items() if k in (*SHARED_SECTIONS, section)}
+        wanted = (section,) if isinstance(section, str) else section
+        for name in wanted:
+            if name not in Params.model_fields:
+                raise ParamsError(f"{path}: no section {name!r} in the params schema")
+        raw = {k: v for k, v in raw.items() if k in (*SHARED_SECTIONS, *wanted)}
     try:
         return Params.model_validate(raw)
     except ValidationError as e:

@@ -45,11 +45,14 @@ console = Console(stderr=True)
 
 @dataclass(frozen=True)
 class WorkItem:
-    """One video for one stage: its id, where it is, and its content hash (the cache key)."""
+    """One video for one stage: its id, where it is, the hash of everything the work reads (the
+    cache key: the video's content, plus upstream outputs for stages that read them), and any
+    other inputs the work needs (``inputs``: e.g. the title, paths of upstream files)."""
 
     id: str
     path: Path
     content_hash: str
+    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

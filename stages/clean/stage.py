@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
-
 from pipeline import atomic
 from pipeline.hashing import HashIndex
 from pipeline.media import MediaError, probe
@@ -24,6 +22,7 @@ from pipeline.params import CleanParams, Params, Section, load_params
 from pipeline.records import ManifestEntry, MediaInfo, Reason, Rejection, VideoRecord, Vote
 from pipeline.runner import WorkItem, run_per_video
 from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
+from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
 from stages.clean.datacard import write_data_card
 from stages.clean.labels import aggregate, agreement_report, read_sheets
 from stages.clean.splits import assign_splits

@@ -1,0 +1,58 @@
+"""What a modality contributes to the embed stage: how to key, encode and store its videos."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.featurestore import StoreMeta
+from pipeline.params import Section
+from pipeline.records import ManifestEntry
+from pipeline.runner import Work
+
+FEATURES_FILE = "features.npz"
+
+
+class JobSection(Section):
+    """The params a modality's features depend on: its digest is part of every cache key."""
+
+    step_s: float
+    max_steps: int
+    dtype: str
+    encoder: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where the extraction stages' outputs are."""
+
+    subtitles: Path = Path("data/interim/subtitles")
+    tracks: Path = Path("data/interim/tracks")
+    audio: Path = Path("data/interim/audio")
+
+
+@dataclass(frozen=True)
+class Job:
+    modality: str
+    section: JobSection
+    version: str  # backend + weights fingerprint
+    meta: StoreMeta
+    work: Work
+    inputs: Callable[[ManifestEntry], tuple[str, dict[str, Any]]]  # -> (input hash, inputs)
+
+
+def input_hash(*parts: str | bytes) -> str:
+    """A hash over every input a video's features are computed from."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def file_bytes(path: Path) -> bytes:
+    return Path(path).read_bytes() if Path(path).is_file() else b""

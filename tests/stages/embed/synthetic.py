@@ -1,0 +1,81 @@
+"""A tiny project for the embed stages: videos, a manifest, and upstream outputs written by
+hand in the formats the ocr, track and separate stages produce."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import srt
+from media_factory import make_video
+
+from pipeline.media import probe
+from pipeline.records import Engagement, LabelSummary, ManifestEntry
+
+CUES = {  # video id -> [(start s, end s, text)]
+    "v0": [(0.2, 1.9, "hello world"), (3.0, 3.8, "second line")],
+    "v1": [],
+    "v2": [(0.0, 2.5, "hello world")],
+}
+
+
+def entry(vid: str, video: Path, title: str) -> ManifestEntry:
+    return ManifestEntry(
+        id=vid,
+        platform="generic",
+        account="acct",
+        title=title,
+        engagement=Engagement(),
+        source_file="crawl/x.csv",
+        video=str(video),
+        content_hash=hashlib.sha256(video.read_bytes()).hexdigest(),
+        media=probe(video),
+        label=LabelSummary(
+            primary="joy",
+            distribution={"joy": 1.0},
+            agreement=1.0,
+            n_votes=3,
+            votes={"a": "joy"},
+        ),
+        split="train",
+    )
+
+
+def build(root: Path, ids: tuple[str, ...] = ("v0", "v1", "v2")) -> Path:
+    """Write videos, manifest and upstream outputs under ``root``; return the manifest path."""
+    lines = []
+    for i, vid in enumerate(ids):
+        video = make_video(
+            root / "videos" / f"{vid}.mp4", seconds=4.5, size=(320, 180), tone_hz=300 + i
+        )
+        lines.append(entry(vid, video, f"title number {i}").model_dump_json())
+        subs = [
+            srt.Subtitle(n + 1, timedelta(seconds=a), timedelta(seconds=b), text)
+            for n, (a, b, text) in enumerate(CUES.get(vid, []))
+        ]
+        (root / "subtitles").mkdir(parents=True, exist_ok=True)
+        (root / "subtitles" / f"{vid}.srt").write_text(srt.compose(subs), encoding="utf-8")
+        faces = [] if vid != "v0" else [
+            {"second": 1, "t": 1.0, "faces": [
+                {"box": [100.0, 40.0, 60.0, 80.0], "probability": 0.99, "area_ratio": 0.083},
+                {"box": [10.0, 10.0, 30.0, 30.0], "probability": 0.95, "area_ratio": 0.016},
+            ]},
+        ]  # fmt: skip
+        (root / "tracks").mkdir(parents=True, exist_ok=True)
+        (root / "tracks" / f"{vid}.json").write_text(
+            json.dumps({"width": 320, "height": 180, "faces_per_second": faces})
+        )
+        if vid != "v1":  # v1 has no audio stems (as for a video without an audio track)
+            rng = np.random.default_rng(i)
+            t = np.arange(int(16000 * 4.5)) / 16000
+            stems = root / "audio" / vid
+            stems.mkdir(parents=True, exist_ok=True)
+            sf.write(stems / "vocals_16k.flac", 0.3 * np.sin(2 * np.pi * 220 * t), 16000)
+            sf.write(stems / "music_16k.flac", 0.1 * rng.standard_normal(len(t)), 16000)
+    manifest = root / "manifest.jsonl"
+    manifest.write_text("".join(line + "\n" for line in lines))
+    return manifest
