@@ -1,0 +1,236 @@
+"""CHFEN, the Conditional Hybrid Fusion Emotion Net.
+
+1. Encoding: each input stream is standardised and projected to ``d_model``; tokens get a
+   modality-type embedding and, for per-step streams, a time encoding of the step index.
+2. Face/scene fusion: each step's visual token mixes the scene with the faces of that second,
+   the faces weighted by a learned gate on how many there are (``face_scene_fusion``; off: an
+   unweighted mean of scene and face tokens).
+3. Conditional query: ``n_queries`` learned query tokens, each shifted by its own projection of
+   the title (``conditional_query``; off: the learned queries alone). Every query reads a
+   different mix of the streams, unlike a single title vector broadcast over time.
+4. Feature fusion: the queries cross-attend over two tightly coupled pairs, subtitle text with
+   visual and visual with acoustic. A learned null key in each pair lets a query attend to
+   "nothing" when a video lacks both modalities of a pair: missing steps are masked out of the
+   attention, never fed in as zeros.
+5. Decision fusion: the fused tokens, the title token and the two audio clip tokens go through a
+   small transformer encoder and attention pooling into the joint logits; each branch (text-visual,
+   visual-acoustic, title, audio) has its own head, and a learned gate over the branches that are
+   present mixes branch and joint logits.
+
+``fusion: early`` replaces 3-5 by concatenating per-modality pooled tokens into an MLP;
+``fusion: late`` by per-modality heads mixed by a learned gate. Modalities outside
+``modalities`` are masked everywhere.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from model.config import ModelConfig
+from model.layers import AttentionPool, Standardize, masked_mean, mlp, time_encoding
+
+TOKEN_TYPES = (
+    "title",
+    "subtitle",
+    "visual",
+    "vocals_seq",
+    "music_seq",
+    "vocals",
+    "music",
+    "tv",
+    "va",
+)
+BRANCHES = ("tv", "va", "title", "audio")
+EARLY_LATE_PARTS = ("title", "text", "visual", "vocals", "music")
+
+
+class CHFEN(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        d, n_classes = cfg.d_model, len(cfg.classes)
+        self.used = set(cfg.modalities)
+        self.inputs = nn.ModuleDict(
+            {
+                stream: nn.Sequential(Standardize(dim), nn.Linear(dim, d), nn.LayerNorm(d))
+                for stream, dim in cfg.dims.items()
+                if stream != "face_count"
+            }
+        )
+        self.types = nn.Embedding(len(TOKEN_TYPES), d)
+        self.face_gate = nn.Linear(1, 1)
+        self.dropout = nn.Dropout(cfg.dropout)
+        if cfg.fusion == "hybrid":
+            self.queries = nn.Parameter(torch.randn(cfg.n_queries, d) * 0.02)
+            self.title_to_queries = nn.Linear(d, cfg.n_queries * d)
+            self.null_keys = nn.Parameter(torch.randn(2, d) * 0.02)
+            self.cross = nn.ModuleDict(
+                {
+                    pair: nn.MultiheadAttention(d, cfg.n_heads, cfg.dropout, batch_first=True)
+                    for pair in ("tv", "va")
+                }
+            )
+            self.cross_norm = nn.LayerNorm(d)
+            layer = nn.TransformerEncoderLayer(
+                d, cfg.n_heads, 2 * d, cfg.dropout, batch_first=True, norm_first=True
+            )
+            self.decision = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
+            self.pool = AttentionPool(d)
+            self.joint_head = nn.Linear(d, n_classes)
+            self.branch_heads = nn.ModuleDict({b: nn.Linear(d, n_classes) for b in BRANCHES})
+            self.gate = nn.Linear(d, 1 + len(BRANCHES))
+        elif cfg.fusion == "early":
+            self.early = mlp(len(EARLY_LATE_PARTS) * d, 2 * d, n_classes, cfg.dropout)
+        else:
+            self.late_heads = nn.ModuleDict(
+                {m: mlp(d, d, n_classes, cfg.dropout) for m in EARLY_LATE_PARTS}
+            )
+            self.late_gate = nn.Parameter(torch.zeros(len(EARLY_LATE_PARTS)))
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        tokens = self._tokens(batch)
+        if self.cfg.fusion == "hybrid":
+            return self._hybrid(tokens)
+        pooled, present = self._pooled(tokens)
+        if self.cfg.fusion == "early":
+            stacked = torch.cat([pooled[m] for m in EARLY_LATE_PARTS], dim=-1)
+            return {"logits": self.early(stacked)}
+        logits = torch.stack([self.late_heads[m](pooled[m]) for m in EARLY_LATE_PARTS], dim=1)
+        weights = self._masked_softmax(self.late_gate.expand(len(logits), -1), present)
+        return {"logits": (weights.unsqueeze(-1) * logits).sum(1), "gate": weights}
+
+    # -- encoding ---------------------------------------------------------------------------
+
+    def _mask(self, batch: dict[str, torch.Tensor], modality: str, stream: str) -> torch.Tensor:
+        mask = batch[f"{stream}_mask"].bool()
+        if modality not in self.used:
+            mask = torch.zeros_like(mask)
+        if mask.dim() == 2:
+            mask = mask & batch["step_mask"]
+        return mask
+
+    def _type(self, name: str) -> torch.Tensor:
+        return self.types.weight[TOKEN_TYPES.index(name)]
+
+    def _tokens(
+        self, batch: dict[str, torch.Tensor]
+    ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """(tokens, mask) per token set; masked tokens are zeroed so they cannot leak."""
+        step_mask = batch["step_mask"]
+        batch_size, steps = step_mask.shape
+        d = self.cfg.d_model
+        time = time_encoding(steps, d, step_mask.device)
+        out: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+
+        def project(stream: str, modality: str, kind: str) -> None:
+            if stream not in self.inputs:
+                shape = (batch_size, steps, d) if kind == "seq" else (batch_size, 1, d)
+                out[stream] = (
+                    step_mask.new_zeros(shape, dtype=time.dtype),
+                    step_mask.new_zeros(shape[:2]),
+                )
+                return
+            mask = self._mask(batch, modality, stream)
+            x = self.inputs[stream](batch[stream].float())
+            if kind == "seq":
+                x = x + time
+            else:
+                x, mask = x.unsqueeze(1), mask.view(-1, 1)
+            out[stream] = (self.dropout(x) * mask.unsqueeze(-1), mask)
+
+        project("title", "title", "vec")
+        project("subtitle", "text", "seq")
+        project("scene", "visual", "seq")
+        project("face", "visual", "seq")
+        for stem in ("vocals", "music"):
+            project(stem, stem, "vec")
+            project(f"{stem}_seq", stem, "seq")
+
+        scene, scene_mask = out.pop("scene")
+        face, face_mask = out.pop("face")
+        if self.cfg.face_scene_fusion and "face_count" in batch:
+            count = batch["face_count"].float().reshape(batch_size, steps, 1)
+            gate = torch.sigmoid(self.face_gate(torch.log1p(count))) * face_mask.unsqueeze(-1)
+            visual = scene + gate * face
+        else:
+            both = scene_mask.float() + face_mask.float()
+            visual = (scene + face) / both.clamp(min=1).unsqueeze(-1)
+        out["visual"] = (visual, scene_mask | face_mask)
+        for name in ("title", "subtitle", "visual", "vocals_seq", "music_seq", "vocals", "music"):
+            x, mask = out[name]
+            out[name] = ((x + self._type(name)) * mask.unsqueeze(-1), mask)
+        return out
+
+    # -- hybrid fusion ----------------------------------------------------------------------
+
+    def _hybrid(self, t: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        title, title_mask = t["title"]
+        batch_size = title.shape[0]
+        d, n_q = self.cfg.d_model, self.cfg.n_queries
+        queries = self.queries.unsqueeze(0).expand(batch_size, -1, -1)
+        if self.cfg.conditional_query:
+            shift = self.title_to_queries(title[:, 0]).view(batch_size, n_q, d)
+            queries = queries + shift * title_mask.view(-1, 1, 1)
+        fused = {}
+        available = {}
+        pairs = {"tv": ("subtitle", "visual"), "va": ("visual", "vocals_seq", "music_seq")}
+        for i, (pair, names) in enumerate(pairs.items()):
+            null = self.null_keys[i].expand(batch_size, 1, d)
+            keys = torch.cat([null, *(t[n][0] for n in names)], dim=1)
+            real = torch.cat([t[n][1] for n in names], dim=1)
+            mask = torch.cat([real.new_ones(batch_size, 1), real], dim=1)
+            attended, _ = self.cross[pair](queries, keys, keys, key_padding_mask=~mask)
+            fused[pair] = self.cross_norm(queries + attended) + self._type(pair)
+            available[pair] = real.any(dim=1)
+        vocals, vocals_mask = t["vocals"]
+        music, music_mask = t["music"]
+        tokens = torch.cat([fused["tv"], fused["va"], title, vocals, music], dim=1)
+        ones = title_mask.new_ones(batch_size, 2 * n_q)
+        mask = torch.cat([ones, title_mask, vocals_mask, music_mask], dim=1)
+        encoded = self.decision(tokens, src_key_padding_mask=~mask)
+        pooled = self.pool(encoded, mask)
+        audio_tokens = torch.cat([vocals, music], dim=1)
+        audio_mask = torch.cat([vocals_mask, music_mask], dim=1)
+        branch_inputs = {
+            "tv": fused["tv"].mean(1),
+            "va": fused["va"].mean(1),
+            "title": title[:, 0],
+            "audio": masked_mean(audio_tokens, audio_mask),
+        }
+        available["title"] = title_mask[:, 0]
+        available["audio"] = audio_mask.any(dim=1)
+        branch_logits = torch.stack([self.branch_heads[b](branch_inputs[b]) for b in BRANCHES], 1)
+        joint = self.joint_head(pooled)
+        all_logits = torch.cat([joint.unsqueeze(1), branch_logits], dim=1)
+        present = torch.stack(
+            [torch.ones_like(available["title"])] + [available[b] for b in BRANCHES], 1
+        )
+        weights = self._masked_softmax(self.gate(pooled), present)
+        logits = (weights.unsqueeze(-1) * all_logits).sum(1)
+        return {"logits": logits, "joint": joint, "branches": branch_logits, "gate": weights}
+
+    # -- early / late fusion ----------------------------------------------------------------
+
+    def _pooled(
+        self, t: dict[str, tuple[torch.Tensor, torch.Tensor]]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        parts = {
+            "title": [t["title"]],
+            "text": [t["subtitle"]],
+            "visual": [t["visual"]],
+            "vocals": [t["vocals"], t["vocals_seq"]],
+            "music": [t["music"], t["music_seq"]],
+        }
+        pooled, present = {}, []
+        for name in EARLY_LATE_PARTS:
+            x = torch.cat([p[0] for p in parts[name]], dim=1)
+            mask = torch.cat([p[1] for p in parts[name]], dim=1)
+            pooled[name] = masked_mean(x, mask)
+            present.append(mask.any(dim=1))
+        return pooled, torch.stack(present, dim=1)
+
+    @staticmethod
+    def _masked_softmax(scores: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+        scores = scores.masked_fill(~present, float("-inf"))
+        return torch.softmax(scores, dim=-1).nan_to_num(0.0)

@@ -1,0 +1,128 @@
+"""Training examples read from the HDF5 feature stores: no encoding at load time.
+
+An example holds, per stream, an array and a mask; ``collate`` pads the per-step streams of a
+batch to its longest video and adds ``step_mask`` (True on real steps). A modality a video lacks
+(no audio track, a failed extraction, a video missing from a store) is all-False in its masks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from model.labels import classes, target
+from pipeline.featurestore import FeatureStore
+from pipeline.params import Modality
+from pipeline.plutchik import Granularity
+from pipeline.records import ManifestEntry
+
+# modality -> (store, [(stream, kind)])
+STREAMS: dict[Modality, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "title": ("text", (("title", "vector"),)),
+    "text": ("text", (("subtitle", "sequence"),)),
+    "visual": ("visual", (("scene", "sequence"), ("face", "sequence"), ("face_count", "sequence"))),
+    "vocals": ("audio", (("vocals", "vector"), ("vocals_seq", "sequence"))),
+    "music": ("audio", (("music", "vector"), ("music_seq", "sequence"))),
+}
+
+
+def stream_kinds(modalities: Sequence[Modality]) -> dict[str, str]:
+    return {name: kind for m in modalities for name, kind in STREAMS[m][1]}
+
+
+class FeatureDataset(Dataset):
+    def __init__(
+        self,
+        entries: Sequence[ManifestEntry],
+        features: Path,
+        modalities: Sequence[Modality],
+        space: Granularity,
+    ):
+        self.entries = list(entries)
+        self.modalities = tuple(modalities)
+        self.space = space
+        self.n_classes = len(classes(space))
+        needed = sorted({STREAMS[m][0] for m in self.modalities})
+        self.stores = {name: FeatureStore(Path(features) / name) for name in needed}
+        self.kinds = stream_kinds(self.modalities)
+        self.dims = {
+            stream: self.stores[STREAMS[m][0]].meta.stream(stream).dim
+            for m in self.modalities
+            for stream, _ in STREAMS[m][1]
+        }
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i: int) -> dict[str, np.ndarray]:
+        entry = self.entries[i]
+        found = {name: s.get(entry.id) for name, s in self.stores.items() if entry.id in s}
+        steps = max((f.n_steps for f in found.values()), default=1)
+        example: dict[str, np.ndarray] = {}
+        for m in self.modalities:
+            store = STREAMS[m][0]
+            for stream, kind in STREAMS[m][1]:
+                dim = self.dims[stream]
+                shape = (steps, dim) if kind == "sequence" else (dim,)
+                array = np.zeros(shape, np.float32)
+                mask = np.zeros(shape[:1] if kind == "sequence" else (), bool)
+                feats = found.get(store)
+                if feats is not None:
+                    a, k = feats.arrays[stream].astype(np.float32), feats.masks[stream]
+                    if kind == "sequence":
+                        array[: len(a)], mask[: len(k)] = a, k
+                    else:
+                        array, mask = a, np.asarray(k)
+                example[stream] = array
+                example[f"{stream}_mask"] = mask
+        example["steps"] = np.array(steps)
+        example["target"] = target(entry.label, self.space)
+        example["label"] = np.array(int(np.argmax(example["target"])))
+        return example
+
+
+def collate(batch: list[dict[str, np.ndarray]], kinds: dict[str, str]) -> dict[str, torch.Tensor]:
+    """Stack a batch, padding per-step streams (``kinds[stream] == "sequence"``) and their masks
+    to the longest video; ``step_mask`` marks the real steps."""
+    longest = max(int(b["steps"]) for b in batch)
+    sequences = {s for s, kind in kinds.items() if kind == "sequence"}
+    sequences |= {f"{s}_mask" for s in sequences}
+    out: dict[str, torch.Tensor] = {}
+    for key in batch[0]:
+        if key == "steps":
+            continue
+        arrays = [b[key] for b in batch]
+        if key in sequences:
+            arrays = [
+                np.pad(a, [(0, longest - a.shape[0])] + [(0, 0)] * (a.ndim - 1)) for a in arrays
+            ]
+        out[key] = torch.from_numpy(np.stack(arrays))
+    steps = torch.tensor([int(b["steps"]) for b in batch])
+    out["step_mask"] = torch.arange(longest)[None, :] < steps[:, None]
+    return out
+
+
+def feature_stats(dataset: FeatureDataset) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-stream mean and std over the real (unmasked) entries: the model standardises its
+    inputs with these (openSMILE descriptors and embeddings live on very different scales)."""
+    sums: dict[str, list[np.ndarray]] = {s: [] for s in dataset.dims}
+    for i in range(len(dataset)):
+        ex = dataset[i]
+        for stream in dataset.dims:
+            mask = ex[f"{stream}_mask"]
+            rows = ex[stream][mask] if ex[stream].ndim == 2 else ex[stream][None][mask[None]]
+            if len(rows):
+                sums[stream].append(rows)
+    stats = {}
+    for stream, dim in dataset.dims.items():
+        if sums[stream]:
+            data = np.concatenate(sums[stream])
+            mean, std = data.mean(0), data.std(0)
+        else:
+            mean, std = np.zeros(dim, np.float32), np.ones(dim, np.float32)
+        stats[stream] = (mean.astype(np.float32), np.maximum(std, 1e-4).astype(np.float32))
+    return stats

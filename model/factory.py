@@ -1,0 +1,54 @@
+"""Building, saving and loading models: ``models/chfen.safetensors`` + ``models/chfen.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from model.baselines import LateMLP, Unimodal
+from model.chfen import CHFEN
+from model.config import ModelConfig
+from model.layers import Standardize
+from pipeline import atomic
+
+WEIGHTS_FILE = "chfen.safetensors"
+CONFIG_FILE = "chfen.json"
+
+
+def build(cfg: ModelConfig) -> nn.Module:
+    return {"chfen": CHFEN, "late_mlp": LateMLP, "unimodal": Unimodal}[cfg.model](cfg)
+
+
+def set_stats(model: nn.Module, stats: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Give every ``Standardize`` layer the train split's statistics of its stream."""
+    for name, module in model.named_modules():
+        if isinstance(module, Standardize):
+            stream = name.split(".")[1]
+            module.set_stats(*stats[stream])
+
+
+def save(model: nn.Module, cfg: ModelConfig, folder: Path, extra: dict | None = None) -> None:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{atomic.TMP_PREFIX}{WEIGHTS_FILE}"
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(tmp), metadata={"config": cfg.model_dump_json()})
+    tmp.replace(folder / WEIGHTS_FILE)
+    atomic.write_json(
+        folder / CONFIG_FILE, {"config": cfg.model_dump(mode="json"), **(extra or {})}
+    )
+
+
+def load(folder: Path) -> tuple[nn.Module, ModelConfig]:
+    """Rebuild the model from ``chfen.json`` and load its weights (safetensors: no pickle)."""
+    folder = Path(folder)
+    meta = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    cfg = ModelConfig.model_validate(meta["config"])
+    model = build(cfg)
+    model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
+    model.eval()
+    return model, cfg

@@ -1,0 +1,194 @@
+"""Training: soft-label cross-entropy, class weights, AdamW with a cosine schedule, modality
+dropout, early stopping on validation macro-F1, deterministic on the CPU for a fixed seed."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from model.config import ModelConfig
+from model.data import STREAMS, FeatureDataset, collate, feature_stats
+from model.factory import build, set_stats
+from model.labels import classes, target
+from model.metrics import scores
+from pipeline.params import TrainParams
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    return torch.Generator().manual_seed(seed)
+
+
+def loader(ds: FeatureDataset, batch_size: int, shuffle: bool, gen: torch.Generator | None = None):
+    return DataLoader(
+        ds,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=gen,
+        collate_fn=partial(collate, kinds=ds.kinds),
+    )
+
+
+def hide_modalities(
+    batch: dict[str, torch.Tensor], modalities: Sequence[str]
+) -> dict[str, torch.Tensor]:
+    """A copy of ``batch`` in which ``modalities`` are masked for every sample."""
+    out = dict(batch)
+    for m in modalities:
+        for stream, _ in STREAMS[m][1]:
+            key = f"{stream}_mask"
+            if key in out:
+                out[key] = torch.zeros_like(out[key])
+    return out
+
+
+def modality_dropout(
+    batch: dict[str, torch.Tensor], modalities: Sequence[str], p: float, gen: torch.Generator
+) -> dict[str, torch.Tensor]:
+    """Hide each modality of each sample with probability ``p``, keeping at least one."""
+    if p <= 0 or len(modalities) < 2:
+        return batch
+    size = len(batch["target"])
+    drop = torch.rand(size, len(modalities), generator=gen) < p
+    keep_one = torch.randint(len(modalities), (size,), generator=gen)
+    drop[torch.arange(size), keep_one] = False
+    out = dict(batch)
+    for j, m in enumerate(modalities):
+        for stream, _ in STREAMS[m][1]:
+            key = f"{stream}_mask"
+            if key in out:
+                mask = out[key]
+                hide = drop[:, j].view(-1, *([1] * (mask.dim() - 1)))
+                out[key] = mask & ~hide
+    return out
+
+
+def class_weights(ds: FeatureDataset) -> torch.Tensor:
+    """Inverse frequency of each class's soft mass on the train split (mean weight 1)."""
+    mass = np.zeros(ds.n_classes, np.float64)
+    for entry in ds.entries:
+        mass += target(entry.label, ds.space)
+    weights = np.where(mass > 0, mass.sum() / np.maximum(mass, 1e-9) / ds.n_classes, 0.0)
+    return torch.tensor(weights / weights[weights > 0].mean(), dtype=torch.float32)
+
+
+def loss_fn(
+    logits: torch.Tensor, batch: dict[str, torch.Tensor], weights: torch.Tensor, soft: bool
+) -> torch.Tensor:
+    logp = torch.log_softmax(logits, dim=-1)
+    if soft:
+        target = batch["target"]
+        per_sample = -(target * logp).sum(-1)
+        w = (target * weights).sum(-1)
+    else:
+        per_sample = -logp.gather(1, batch["label"].view(-1, 1)).squeeze(1)
+        w = weights[batch["label"]]
+    return (per_sample * w).sum() / w.sum().clamp(min=1e-9)
+
+
+@torch.inference_mode()
+def predict(
+    model: nn.Module, ds: FeatureDataset, batch_size: int = 64, hide: Sequence[str] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """(class probabilities, soft targets) for every example of ``ds``."""
+    model.eval()
+    probs, targets = [], []
+    for batch in loader(ds, batch_size, shuffle=False):
+        out = model(hide_modalities(batch, hide))
+        probs.append(torch.softmax(out["logits"], -1).numpy())
+        targets.append(batch["target"].numpy())
+    n = ds.n_classes
+    return (
+        np.concatenate(probs) if probs else np.zeros((0, n)),
+        np.concatenate(targets) if targets else np.zeros((0, n)),
+    )
+
+
+@dataclass
+class TrainResult:
+    model: nn.Module
+    config: ModelConfig
+    best_epoch: int
+    best_val_macro_f1: float
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def train(
+    train_ds: FeatureDataset,
+    val_ds: FeatureDataset | None,
+    params: TrainParams,
+    log: Callable[[int, dict[str, float]], None] | None = None,
+) -> TrainResult:
+    gen = seed_everything(params.seed)
+    cfg = ModelConfig.from_params(params, classes(params.labels), train_ds.dims)
+    model = build(cfg)
+    set_stats(model, feature_stats(train_ds))
+    weights = class_weights(train_ds) if params.class_weights else torch.ones(train_ds.n_classes)
+    batches = loader(train_ds, params.batch_size, shuffle=True, gen=gen)
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=params.lr, weight_decay=params.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimiser, T_max=max(1, params.epochs * len(batches))
+    )
+    monitor = val_ds if val_ds is not None and len(val_ds) else train_ds
+    best: dict[str, Any] = {"f1": -1.0, "loss": float("inf"), "epoch": 0, "state": None}
+    history = []
+    stale = 0
+    for epoch in range(1, params.epochs + 1):
+        model.train()
+        total, seen = 0.0, 0
+        for batch in batches:
+            batch = modality_dropout(batch, cfg.modalities, params.modality_dropout, gen)
+            loss = loss_fn(model(batch)["logits"], batch, weights, params.soft_labels)
+            optimiser.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            total += loss.item() * len(batch["target"])
+            seen += len(batch["target"])
+        row = {"train/loss": total / max(seen, 1)}
+        for name, ds in (("train", train_ds), ("val", monitor)):
+            probs, targets = predict(model, ds)
+            s = scores(probs, targets, params.labels)
+            row[f"{name}/accuracy"], row[f"{name}/macro_f1"] = s["accuracy"], s["macro_f1"]
+            if name == "val":
+                row["val/loss"] = float(
+                    -(torch.from_numpy(targets) * torch.log(torch.from_numpy(probs) + 1e-9))
+                    .sum(-1)
+                    .mean()
+                )
+        history.append(row)
+        if log is not None:
+            log(epoch, row)
+        better = row["val/macro_f1"] > best["f1"] + 1e-9 or (
+            abs(row["val/macro_f1"] - best["f1"]) <= 1e-9 and row["val/loss"] < best["loss"]
+        )
+        if better:
+            best = {
+                "f1": row["val/macro_f1"],
+                "loss": row["val/loss"],
+                "epoch": epoch,
+                "state": copy.deepcopy(model.state_dict()),
+            }
+            stale = 0
+        else:
+            stale += 1
+            if stale >= params.patience:
+                break
+    model.load_state_dict(best["state"])
+    model.eval()
+    return TrainResult(model, cfg, best["epoch"], best["f1"], history)

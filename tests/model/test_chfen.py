@@ -1,0 +1,159 @@
+import numpy as np
+import pytest
+import torch
+from synthetic_store import build
+
+from model.config import ModelConfig
+from model.data import FeatureDataset, collate, feature_stats
+from model.factory import build as build_model
+from model.factory import load, save, set_stats
+from model.labels import classes
+from model.train import hide_modalities, loader, loss_fn, predict, seed_everything, train
+from pipeline.params import ALL_MODALITIES, TrainParams
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stores")
+    entries = build(root, n=32)
+    ds = FeatureDataset(entries, root, ALL_MODALITIES, "primary8")
+    return root, entries, ds
+
+
+def make(ds, **overrides):
+    params = TrainParams(**overrides)
+    cfg = ModelConfig.from_params(params, classes(params.labels), ds.dims)
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    set_stats(model, feature_stats(ds))
+    model.eval()
+    return model
+
+
+def first_batch(ds, size=8):
+    return next(iter(loader(ds, size, shuffle=False)))
+
+
+@pytest.mark.parametrize("fusion", ["hybrid", "early", "late"])
+def test_shapes_and_masks(data, fusion):
+    *_, ds = data
+    batch = first_batch(ds)
+    out = make(ds, fusion=fusion)(batch)
+    assert out["logits"].shape == (8, 8)
+    assert torch.isfinite(out["logits"]).all()
+    assert batch["scene"].shape[:2] == batch["step_mask"].shape
+
+
+@pytest.mark.parametrize("model_kind", ["chfen", "late_mlp"])
+@pytest.mark.parametrize("fusion", ["hybrid", "early", "late"])
+def test_masked_values_do_not_matter(data, fusion, model_kind):
+    *_, ds = data
+    model = make(ds, fusion=fusion, model=model_kind)
+    batch = first_batch(ds)
+    hidden = hide_modalities(batch, ["music", "text"])
+    scrambled = dict(hidden)
+    for key in ("music", "music_seq", "subtitle"):
+        scrambled[key] = torch.randn_like(hidden[key]) * 100
+    with torch.no_grad():
+        a, b = model(hidden)["logits"], model(scrambled)["logits"]
+    torch.testing.assert_close(a, b)
+
+
+def test_padding_does_not_change_outputs(data):
+    *_, ds = data
+    model = make(ds)
+    single = collate([ds[0]], ds.kinds)
+    batch = first_batch(ds)  # v000 padded to the longest video in the batch
+    with torch.no_grad():
+        alone = model(single)["logits"][0]
+        padded = model(batch)["logits"][0]
+    assert batch["step_mask"][0].sum() < batch["step_mask"].shape[1]
+    torch.testing.assert_close(alone, padded, atol=1e-5, rtol=1e-5)
+
+
+def test_each_switch_changes_the_computation(data):
+    *_, ds = data
+    batch = first_batch(ds)
+    base = make(ds)(batch)["logits"]
+    for switch in ({"conditional_query": False}, {"face_scene_fusion": False}):
+        torch.manual_seed(0)
+        other = make(ds, **switch)
+        assert not torch.allclose(base, other(batch)["logits"]), switch
+    # conditional query: the title now moves the output, without it the title cannot via queries
+    no_cq = make(ds, conditional_query=False)
+    changed = dict(batch)
+    changed["title"] = batch["title"] + 5
+    model = make(ds)
+    assert not torch.allclose(model(batch)["joint"], model(changed)["joint"])
+    # with conditional_query off, the title reaches the joint logits only as a decision token
+    hidden_title = hide_modalities(batch, ["title"])
+    torch.testing.assert_close(
+        no_cq(hidden_title)["joint"], no_cq(dict(hidden_title, title=changed["title"]))["joint"]
+    )
+    assert {n for n, _ in make(ds, fusion="early").named_modules()} != {
+        n for n, _ in make(ds).named_modules()
+    }
+
+
+def test_modality_subset_ignores_the_rest(data):
+    root, entries, _ = data
+    ds = FeatureDataset(entries, root, ("title", "visual"), "primary8")
+    assert set(ds.dims) == {"title", "scene", "face", "face_count"}
+    out = make(ds, modalities=("title", "visual"))(first_batch(ds))
+    assert out["logits"].shape == (8, 8)
+
+
+def test_overfits_a_tiny_batch(data):
+    *_, ds = data
+    seed_everything(0)
+    model = make(ds, dropout=0.0)
+    model.train()
+    batch = first_batch(ds)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    weights = torch.ones(8)
+    for _ in range(300):
+        loss = loss_fn(model(batch)["logits"], batch, weights, soft=False)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.01
+
+
+def test_training_is_deterministic_and_learns(data):
+    root, entries, _ = data
+    train_ds = FeatureDataset(
+        [e for e in entries if e.split == "train"], root, ALL_MODALITIES, "primary8"
+    )
+    val_ds = FeatureDataset(
+        [e for e in entries if e.split == "val"], root, ALL_MODALITIES, "primary8"
+    )
+    params = TrainParams(epochs=15, patience=15, batch_size=8)
+    a = train(train_ds, val_ds, params)
+    b = train(train_ds, val_ds, params)
+    assert a.history == b.history
+    for x, y in zip(a.model.state_dict().values(), b.model.state_dict().values(), strict=True):
+        torch.testing.assert_close(x, y, rtol=0, atol=0)
+    probs, targets = predict(a.model, train_ds)
+    assert (probs.argmax(1) == targets.argmax(1)).mean() > 0.9
+
+
+def test_save_load_round_trip(data, tmp_path):
+    *_, ds = data
+    model = make(ds)
+    save(model, model.cfg, tmp_path)
+    loaded, cfg = load(tmp_path)
+    assert cfg == model.cfg
+    batch = first_batch(ds)
+    with torch.no_grad():
+        torch.testing.assert_close(model(batch)["logits"], loaded(batch)["logits"])
+    p1, _ = predict(model, ds)
+    p2, _ = predict(loaded, ds)
+    np.testing.assert_allclose(p1, p2, rtol=1e-6, atol=1e-6)
+
+
+def test_emotion24_and_valence_spaces(data):
+    root, entries, _ = data
+    for space, n in (("emotion24", 24), ("valence3", 3)):
+        ds = FeatureDataset(entries, root, ALL_MODALITIES, space)
+        out = make(ds, labels=space)(first_batch(ds))
+        assert out["logits"].shape == (8, n)
