@@ -132,6 +132,7 @@ def train(
     log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainResult:
     gen = seed_everything(params.seed)
+    torch.set_num_threads(params.threads)
     cfg = ModelConfig.from_params(params, classes(params.labels), train_ds.dims)
     model = build(cfg)
     set_stats(model, feature_stats(train_ds))

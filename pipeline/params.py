@@ -117,7 +117,10 @@ class OcrParams(Section):
     change_lost: float = Field(default=0.25, gt=0, le=1, description="share of a line's strokes")
     change_new: float = Field(default=0.3, gt=0, description="new stroke pixels per column")
     static_min_share: float = Field(default=0.8, gt=0, le=1, description="watermark persistence")
-    det_limit_side_len: int = Field(default=960, ge=32, description="detector input longer side")
+    det_limit_side_len: int = Field(default=640, ge=32, description="detector input longer side")
+    det_retry_limit_side_len: int = Field(
+        default=960, ge=32, description="second look when new strokes stay unexplained"
+    )
     det_model_dir: Path | None = Field(default=None, description="None: models/paddleocr/ etc.")
     rec_model_dir: Path | None = None
 
@@ -210,6 +213,49 @@ class StoreParams(Section):
     dtype: Literal["float16", "float32"] = "float16"
 
 
+Modality = Literal["title", "visual", "text", "vocals", "music"]
+ALL_MODALITIES: tuple[Modality, ...] = ("title", "visual", "text", "vocals", "music")
+
+
+class TrainParams(Section):
+    model: Literal["chfen", "late_mlp", "unimodal"] = "chfen"
+    labels: Literal["primary8", "emotion24", "valence3"] = "primary8"
+    modalities: tuple[Modality, ...] = ALL_MODALITIES
+    fusion: Literal["hybrid", "early", "late"] = "hybrid"
+    conditional_query: bool = True
+    face_scene_fusion: bool = True
+    d_model: int = Field(default=64, ge=8)
+    n_queries: int = Field(default=4, ge=1)
+    n_heads: int = Field(default=4, ge=1)
+    n_layers: int = Field(default=1, ge=1)
+    dropout: float = Field(default=0.1, ge=0, lt=1)
+    modality_dropout: float = Field(default=0.15, ge=0, lt=1)
+    soft_labels: bool = True
+    class_weights: bool = True
+    lr: float = Field(default=2e-3, gt=0)
+    weight_decay: float = Field(default=0.01, ge=0)
+    epochs: int = Field(default=80, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    patience: int = Field(default=15, ge=1)
+    seed: int = 0
+    threads: int = Field(default=1, ge=1, description="torch intra-op threads")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainParams:
+        if not self.modalities or len(set(self.modalities)) != len(self.modalities):
+            raise ValueError("modalities must list at least one modality, each once")
+        if self.model == "unimodal" and len(self.modalities) != 1:
+            raise ValueError("the unimodal model takes exactly one modality")
+        if self.d_model % self.n_heads:
+            raise ValueError("d_model must be a multiple of n_heads")
+        return self
+
+
+class EvaluateParams(Section):
+    split: Literal["val", "test"] = "test"
+    ablate_modalities: bool = True
+
+
 class Params(Section):
     profile: Profile = "offline"
     runner: RunnerParams = RunnerParams()
@@ -219,6 +265,8 @@ class Params(Section):
     track: TrackParams = TrackParams()
     embed: EmbedParams = EmbedParams()
     store: StoreParams = StoreParams()
+    train: TrainParams = TrainParams()
+    evaluate: EvaluateParams = EvaluateParams()
 
 
 SHARED_SECTIONS = ("profile", "runner")
