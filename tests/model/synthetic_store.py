@@ -89,7 +89,7 @@ def build(root: Path, n: int = 32, seed: int = 0, noise: float = 0.5) -> list[Ma
             media=MediaInfo(duration_s=steps, has_video=True, has_audio=has_audio, size_bytes=1),
             label=LabelSummary(primary=names[y], distribution=dist, intensity=i % 3,
                                agreement=0.75, n_votes=4, votes={}),
-            split=("train", "train", "val", "test")[i % 4] if i >= 8 else "train",
+            split=("train", "train", "val", "test")[(i // 8) % 4],
         ))  # fmt: skip
     f16, f32 = "float16", "float32"
     write_store(root / "text", _meta("text", (

@@ -78,3 +78,10 @@ def test_hash_index_rehashes_only_changed_files(tmp_path):
         f.write_bytes(b"abcd")
         os.utime(f, ns=(1, 1))
         assert index.digest(f) == file_digest(f) != first
+
+
+def test_atomic_files_get_the_usual_mode(tmp_path):
+    target = tmp_path / "f.txt"
+    atomic.write_text(target, "x")
+    assert target.stat().st_mode & 0o777 == atomic.FILE_MODE
+    assert atomic.FILE_MODE & 0o044  # readable by others, not owner-only like mkstemp's files

@@ -1,0 +1,155 @@
+"""Simulated annotation sheets: three annotators, two rounds, realistic disagreement.
+
+Each annotator has their own accuracy and writing habits (English primary names, intensity words
+such as "rage" or "serenity", Chinese names such as 喜悦, a capital letter now and then). A
+wrong vote usually lands on a neighbouring emotion on the wheel, sometimes two steps away, on a
+dyad of the true emotion and a neighbour, or on "neutral". Round 2 revises round 1: most wrong
+labels are corrected, a few right ones drift. Every item the clean stage should keep gets at
+least two of three final votes for its true primary, so its agreement stays above 0.5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.plutchik import wheel
+from pipeline.sample.content import OFF_WHEEL_LABELS
+from pipeline.sample.plan import Item, neighbours
+
+ROUNDS = (1, 2)
+MIN_CORRECT = 2
+FIX_IN_ROUND_2 = 0.6
+DRIFT_IN_ROUND_2 = 0.04
+
+
+@dataclass(frozen=True)
+class Annotator:
+    """An annotator's accuracy and how they write labels: P(English primary name), P(English
+    intensity word), the rest Chinese; and how often they capitalise."""
+
+    name: str
+    accuracy: float
+    english: float
+    intensity: float
+    capitalise: float
+
+
+PANEL = (
+    Annotator("ann_a", 0.86, 0.85, 0.10, 0.0),
+    Annotator("ann_b", 0.76, 0.60, 0.30, 0.3),
+    Annotator("ann_c", 0.68, 0.50, 0.10, 0.0),
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What an annotator means before writing it down: a primary, a dyad of two primaries,
+    neutral, or a word off the wheel."""
+
+    kind: str
+    primaries: tuple[str, ...] = ()
+
+
+def _wrong(truth: str, rng: np.random.Generator) -> Intent:
+    names = wheel().names
+    u = rng.random()
+    near = neighbours(truth)[int(rng.integers(2))]
+    if u < 0.7:
+        return Intent("primary", (near,))
+    if u < 0.82:
+        step = 2 if rng.random() < 0.5 else -2
+        return Intent("primary", (names[(names.index(truth) + step) % len(names)],))
+    if u < 0.92:
+        return Intent("dyad", (truth, near))
+    return Intent("neutral")
+
+
+def _ensure_majority(
+    intents: list[Intent], truth: str, panel: tuple[Annotator, ...]
+) -> list[Intent]:
+    """Turn the most accurate wrong annotators right until ``MIN_CORRECT`` votes are right."""
+    right = Intent("primary", (truth,))
+    wrong = sorted(
+        (k for k, i in enumerate(intents) if i != right), key=lambda k: -panel[k].accuracy
+    )
+    missing = MIN_CORRECT - (len(intents) - len(wrong))
+    out = list(intents)
+    for k in wrong[: max(missing, 0)]:
+        out[k] = right
+    return out
+
+
+def _word(intent: Intent, annotator: Annotator, rng: np.random.Generator) -> str:
+    w = wheel()
+    if intent.kind == "off_wheel":
+        return OFF_WHEEL_LABELS[int(rng.integers(len(OFF_WHEEL_LABELS)))]
+    if intent.kind == "neutral":
+        return "neutral" if rng.random() < 0.7 else "中性"
+    if intent.kind == "dyad":
+        pair = set(intent.primaries)
+        return next(name for name, members in w.dyads.items() if set(members) == pair)
+    primary = w.primary(intent.primaries[0])
+    u = rng.random()
+    if u < annotator.english:
+        word = primary.name
+    elif u < annotator.english + annotator.intensity:
+        word = primary.intensities[0 if rng.random() < 0.5 else 2]
+    else:
+        word = primary.zh if rng.random() < 0.7 else primary.intensities_zh[int(rng.integers(3))]
+    return word.capitalize() if rng.random() < annotator.capitalise else word
+
+
+def _panel(rng: np.random.Generator) -> tuple[Annotator, ...]:
+    return tuple(
+        Annotator(
+            a.name,
+            round(a.accuracy + float(rng.uniform(-0.03, 0.03)), 3),
+            a.english,
+            a.intensity,
+            a.capitalise,
+        )
+        for a in PANEL
+    )
+
+
+Sheets = dict[tuple[int, str], list[tuple[str, str]]]
+
+
+def annotate(items: list[Item], rng: np.random.Generator) -> Sheets:
+    """Sheets keyed by (round, annotator), each a list of (video_id, label) rows in the order the
+    annotator worked through them."""
+    panel = _panel(rng)
+    rows: Sheets = {(r, a.name): [] for r in ROUNDS for a in panel}
+    for item in items:
+        if item.labels == "none":
+            continue
+        if item.labels == "off_wheel":
+            first = [Intent("off_wheel") for _ in panel]
+            second = first
+        else:
+            truth = item.media_emotion
+            right = Intent("primary", (truth,))
+            first = _ensure_majority(
+                [right if rng.random() < a.accuracy else _wrong(truth, rng) for a in panel],
+                truth,
+                panel,
+            )
+            revised = []
+            for intent in first:
+                if intent != right and rng.random() < FIX_IN_ROUND_2:
+                    revised.append(right)
+                elif intent == right and rng.random() < DRIFT_IN_ROUND_2:
+                    revised.append(_wrong(truth, rng))
+                else:
+                    revised.append(intent)
+            second = _ensure_majority(revised, truth, panel)
+        for a, one, two in zip(panel, first, second, strict=True):
+            word = _word(one, a, rng)
+            rows[(1, a.name)].append((item.id, word))
+            rows[(2, a.name)].append((item.id, word if two == one else _word(two, a, rng)))
+    for sheet in rows.values():
+        order = rng.permutation(len(sheet))
+        sheet[:] = [sheet[int(i)] for i in order]
+    return rows

@@ -1,0 +1,28 @@
+"""``python -m stages.evaluate``: score the trained model on the held-out split."""
+
+from pathlib import Path
+
+import typer
+
+from pipeline.entrypoint import run_stage
+from stages.evaluate import stage
+
+
+def main(
+    models: Path = typer.Option(Path("models")),
+    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl")),
+    features: Path = typer.Option(Path("data/features")),
+    reports: Path = typer.Option(Path("reports")),
+    params: Path = typer.Option(Path("params.yaml")),
+) -> None:
+    """Write reports/metrics.json, reports/evaluation.md and the confusion/ablation plots."""
+    r = run_stage(lambda: stage.run(models, manifest, features, reports, params))
+    typer.echo(
+        f"evaluate ({r['split']}, {r['videos']} videos): accuracy {r['accuracy']:.3f}, "
+        f"macro-F1 {r['macro_f1']:.3f}, valence accuracy {r['valence_accuracy']:.3f} "
+        f"-> {reports / 'metrics.json'}, {reports / 'evaluation.md'}; plots: dvc plots show"
+    )
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,56 @@
+"""The train stage: CHFEN (or a baseline) from the feature stores, logged with dvclive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dvclive import Live
+
+from model.data import FeatureDataset
+from model.factory import save
+from model.train import TrainResult, train
+from pipeline.params import ParamsError, load_params
+from pipeline.video_stage import read_manifest
+
+
+def run(
+    manifest: Path = Path("data/interim/manifest.jsonl"),
+    features: Path = Path("data/features"),
+    models: Path = Path("models"),
+    live_dir: Path = Path("dvclive"),
+    params_path: Path = Path("params.yaml"),
+) -> TrainResult:
+    params = load_params(params_path, section="train").train
+    entries = read_manifest(manifest)
+    by_split = {s: [e for e in entries if e.split == s] for s in ("train", "val")}
+    if not by_split["train"]:
+        raise ParamsError(f"{manifest}: no videos in the train split")
+    train_ds, val_ds = (
+        FeatureDataset(by_split[s], features, params.modalities, params.labels)
+        for s in ("train", "val")
+    )
+    with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
+
+        def log(epoch: int, row: dict[str, float]) -> None:
+            for name, value in row.items():
+                live.log_metric(name, value)
+            live.next_step()
+
+        result = train(train_ds, val_ds if len(val_ds) else None, params, log)
+        live.summary["best_epoch"] = result.best_epoch
+        live.summary["best_val_macro_f1"] = result.best_val_macro_f1
+    save(
+        result.model,
+        result.config,
+        models,
+        extra={
+            "best_epoch": result.best_epoch,
+            "best_val_macro_f1": result.best_val_macro_f1,
+            "train_videos": len(train_ds),
+            "val_videos": len(val_ds),
+            "feature_stores": {
+                name: store.index.fingerprint for name, store in train_ds.stores.items()
+            },
+        },
+    )
+    return result
