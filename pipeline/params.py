@@ -72,21 +72,52 @@ Profile = Literal["offline", "full"]
 
 
 class DemucsParams(Section):
-    model: str = "htdemucs"
-    repo: Path | None = Field(default=None, description="local model folder; None: models/demucs")
+    model: str = Field(default="htdemucs", description="a demucs model or bag name")
+    repo: Path | None = Field(
+        default=None, description="folder searched first; then models/demucs, torch hub cache"
+    )
     device: Device = "auto"
     segment_s: float | None = Field(default=None, gt=0, description="chunk length; None: model's")
     overlap: float = Field(default=0.25, ge=0, lt=1)
     shifts: int = Field(default=0, ge=0)
+    music: Literal["residual", "sum"] = Field(
+        default="residual",
+        description="residual: mix - vocals (stems add up to the mix); sum: the other sources",
+    )
 
 
 class ClassicSeparationParams(Section):
-    n_fft: int = Field(default=2048, ge=256)
-    hop_length: int = Field(default=512, ge=64)
-    filter_width_s: float = Field(default=2.0, gt=0)
-    margin_vocals: float = Field(default=10.0, ge=0)
-    margin_music: float = Field(default=2.0, ge=0)
-    power: float = Field(default=2.0, gt=0)
+    """Robust PCA (repeating accompaniment = low rank, voice = sparse) refined by a harmonic
+    comb mask on the tracked voice pitch. Masks are estimated on a mono downmix at
+    ``working_rate`` and applied to every channel at the input's own rate."""
+
+    working_rate: int = Field(default=16000, ge=8000, le=48000)
+    window_s: float = Field(default=0.128, gt=0, le=1)
+    hop_s: float = Field(default=0.016, gt=0, le=0.25)
+    block_s: float = Field(default=16.0, ge=1, description="audio is separated in blocks")
+    crossfade_s: float = Field(default=1.0, ge=0, description="overlap between blocks")
+    sparsity: float = Field(default=1.4, gt=0, description="RPCA lambda x sqrt(max(bins, frames))")
+    rpca_iterations: int = Field(default=20, ge=1)
+    rpca_rank: int = Field(default=20, ge=1, description="rank cap of the randomized SVD")
+    mask_power: float = Field(default=2.0, gt=0)
+    pitch_mask: bool = Field(default=True, description="refine with a harmonic comb on the f0")
+    f0_min_hz: float = Field(default=80.0, gt=0)
+    f0_max_hz: float = Field(default=1000.0, gt=0)
+    harmonic_width: float = Field(default=0.2, gt=0, le=0.5, description="fraction of f0")
+    voicing_threshold: float = Field(default=0.3, ge=0, le=1)
+    unvoiced_gain: float = Field(
+        default=0.2, ge=0, le=1, description="mask gain off the harmonics (consonants, breath)"
+    )
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ClassicSeparationParams:
+        if not self.f0_min_hz < self.f0_max_hz < self.working_rate / 2:
+            raise ValueError("need f0_min_hz < f0_max_hz < working_rate / 2")
+        if self.hop_s >= self.window_s:
+            raise ValueError("hop_s must be below window_s")
+        if 2 * self.crossfade_s >= self.block_s:
+            raise ValueError("crossfade_s must be below half of block_s")
+        return self
 
 
 class SeparateParams(Section):
@@ -133,7 +164,7 @@ class OcrParams(Section):
 class HogParams(Section):
     """OpenCV's HOG people detector: its image pyramid and window stride set its cost."""
 
-    scale: float = Field(default=1.05, gt=1, le=2)
+    scale: float = Field(default=1.1, gt=1, le=2)
     win_stride: int = Field(default=8, ge=1, le=64)
     padding: int = Field(default=8, ge=0, le=64)
     hit_threshold: float = Field(default=0.0, description="SVM margin a window must exceed")

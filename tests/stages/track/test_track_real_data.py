@@ -1,0 +1,75 @@
+"""The tracker and HOG on third-party footage in ../shared/data/tracking."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline.params import TrackParams
+from pipeline.runner import WorkItem
+from stages.track import motchallenge
+from stages.track.detectors import Detection
+from stages.track.mot import MotRow, read_rows
+from stages.track.stage import track_video
+from stages.track.summary import TrackSummary
+from stages.track.tracker import PersonTracker
+
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture(scope="module")
+def mot17(shared_data):
+    return motchallenge.load_sequence(shared_data / "tracking/MOT17-mini/MOT17-02-FRCNN")
+
+
+def test_official_detections_and_their_oracle_bound(mot17):
+    assert sorted(mot17.frames) == [1, 2, 3, 4] and len(mot17.gt) == 88
+    quality = motchallenge.detection_quality(mot17.det, mot17.gt)
+    assert quality["recall"] == pytest.approx(0.40, abs=0.01)
+    assert quality["precision"] == pytest.approx(0.69, abs=0.01)
+    bound = motchallenge.score(
+        motchallenge.oracle_tracks(mot17.det, mot17.gt), mot17.gt, mot17.frames
+    )
+    assert bound["mota"] == pytest.approx(0.22, abs=0.01)
+    assert bound["num_switches"] == 0
+
+
+def test_tracker_on_official_detections_reaches_the_bound(mot17):
+    """With confirmation on the first detection, deep-sort must score at least 90% of the MOTA
+    a perfect identity assignment of the same detections would."""
+    dets = motchallenge.by_frame(mot17.det)
+    tracker = PersonTracker(max_age=15, n_init=1, max_cosine_distance=0.3)
+    rows = []
+    for frame, path in sorted(mot17.frames.items()):
+        image = np.asarray(Image.open(path).convert("RGB"))
+        found = [Detection(d.box, d.conf) for d in dets[frame]]
+        rows += [MotRow(frame, t.id, t.box, t.score) for t in tracker.update(image, found)]
+    bound = motchallenge.score(
+        motchallenge.oracle_tracks(mot17.det, mot17.gt), mot17.gt, mot17.frames
+    )
+    scores = motchallenge.score(rows, mot17.gt, mot17.frames)
+    assert scores["mota"] >= 0.9 * bound["mota"]
+    assert scores["num_switches"] == 0
+    assert len({r.id for r in rows}) <= len(mot17.det) // 4 + 5  # ids persist across frames
+
+
+@pytest.mark.slow
+def test_walking_video_person_is_tracked(shared_data, tmp_path):
+    """A 12 s cut in which a man stands at the table in the middle of the room."""
+    source = shared_data / "tracking/walking_video/one-by-one-person-detection.mp4"
+    clip = tmp_path / "walk.mp4"
+    cut = ["-ss", "28", "-t", "12", "-i", str(source), "-c:v", "libx264", "-preset", "ultrafast"]
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *cut, str(clip)], check=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    track_video(WorkItem("walk", clip, "-"), out, params=TrackParams(), detector="hog")
+    s = TrackSummary.model_validate_json((out / "summary.json").read_text())
+    assert (s.width, s.height, s.frames) == (768, 432, 60)
+    assert s.unique_persons >= 1
+    assert sum(1 for n in s.persons_per_second if n) >= 6
+    rows = read_rows(out / "tracks.csv")
+    assert all(r.box[3] > r.box[2] for r in rows)  # upright people, in 768x432 pixels
+    assert max(r.box[1] + r.box[3] for r in rows) <= 432.5
