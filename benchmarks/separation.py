@@ -1,0 +1,320 @@
+"""Vocal/music separation: quality on MIR-1K and compute cost, per backend.
+
+Quality: vocals and accompaniment SDR (``fast_bss_eval``, BSS-eval v4 style with a 512-tap
+distortion filter) on the MIR-1K clips in ``../shared/data/separation/mir1k/Wavfile`` (left
+channel = accompaniment, right = vocals, mixture = their sum), next to the SDR of the
+unprocessed mixture (the floor); the improvement is the difference. The metric is first checked
+against values known in closed form. Backends: ``classic`` as configured in params.yaml, the
+same without its pitch mask, the same on the clips resampled to 44.1 kHz stereo (what the stage
+feeds it), the textbook REPET-SIM recipe for reference, and demucs when its weights are on this
+machine.
+
+Cost: seconds of compute per minute of audio for ``classic`` on a minute of 44.1 kHz stereo
+(several blocks), and for demucs with a FULL-SIZE HTDemucs built with random weights (random
+weights give the cost, not the quality), saved and loaded through the stage's own loader, in a
+fresh process so that its peak memory is its own.
+
+    .venv/bin/python benchmarks/separation.py [--out benchmarks/results/separation.json]
+
+Runs offline in a few minutes on 2 cores. Timings depend on machine load, which is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+
+import fast_bss_eval
+import librosa
+import numpy as np
+import soundfile as sf
+import soxr
+
+from pipeline.params import ClassicSeparationParams, load_params
+from pipeline.weights import MissingWeights
+from stages.separate.classic import ClassicSeparator
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MIR1K = ROOT.parent / "shared" / "data" / "separation" / "mir1k" / "Wavfile"
+STAGE_RATE = 44100
+
+
+def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
+    return float(
+        fast_bss_eval.sdr(
+            reference[None].astype(np.float64), estimate[None].astype(np.float64)
+        ).ravel()[0]
+    )
+
+
+def timed(fn, *args):
+    """``fn(*args)``, its wall-clock seconds and this process's CPU seconds (all threads):
+    wall time grows with machine load, CPU time much less."""
+    start, start_cpu = time.perf_counter(), time.process_time()
+    result = fn(*args)
+    return result, time.perf_counter() - start, time.process_time() - start_cpu
+
+
+def validate_metric() -> dict:
+    """SDR against closed-form values: an estimate equal to a filtered reference plus
+    independent noise at a known SNR has that SDR (the distortion filter absorbs the filtering
+    and a 512/N share of the noise); a mixture of two independent stems has, for each, the
+    energy ratio of the two."""
+    rng = np.random.default_rng(0)
+    n = 16000 * 10
+    ref = rng.standard_normal(n)
+    filtered = np.convolve(ref, [0.6, 0.3, -0.1])[:n]  # causal, as the distortion filter
+    noise = rng.standard_normal(n)
+    checks = []
+    for snr_db in (0.0, 10.0, 20.0):
+        scaled = noise * np.linalg.norm(filtered) / np.linalg.norm(noise) / 10 ** (snr_db / 20)
+        checks.append({"expected_db": snr_db, "measured_db": round(sdr(ref, filtered + scaled), 3)})
+    other = 0.5 * rng.standard_normal(n)
+    expected = 10 * np.log10(np.sum(ref**2) / np.sum(other**2))
+    checks.append(
+        {"expected_db": round(float(expected), 3), "measured_db": round(sdr(ref, ref + other), 3)}
+    )
+    worst = max(abs(c["expected_db"] - c["measured_db"]) for c in checks)
+    return {"checks": checks, "max_abs_error_db": round(worst, 3), "ok": worst < 0.1}
+
+
+def load_mir1k(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray, int]]:
+    clips = []
+    for path in sorted(folder.glob("*.wav")):
+        audio, rate = sf.read(str(path), dtype="float32")
+        clips.append((path.name, audio[:, 0], audio[:, 1], rate))
+    if not clips:
+        raise SystemExit(f"no MIR-1K clips in {folder}")
+    return clips
+
+
+def evaluate(clips, separate, stereo_44k: bool = False) -> dict:
+    """``separate(mix (channels x n), rate) -> (vocals, accompaniment)`` on every clip."""
+    rows = []
+    compute = cpu = audio_s = 0.0
+    for name, music, voice, rate in clips:
+        if stereo_44k:
+            music, voice = (soxr.resample(x, rate, STAGE_RATE) for x in (music, voice))
+            rate = STAGE_RATE
+        mix = music + voice
+        given = np.stack([mix, mix]) if stereo_44k else mix[None]
+        (vocals, accompaniment), wall, cpu_s = timed(separate, given, rate)
+        compute += wall
+        cpu += cpu_s
+        audio_s += mix.size / rate
+        floor_v, floor_a = sdr(voice, mix), sdr(music, mix)
+        est_v, est_a = sdr(voice, vocals[0]), sdr(music, accompaniment[0])
+        rows.append(
+            {
+                "clip": name,
+                "mixture_vocals_sdr": round(floor_v, 2),
+                "mixture_accompaniment_sdr": round(floor_a, 2),
+                "vocals_sdr": round(est_v, 2),
+                "accompaniment_sdr": round(est_a, 2),
+                "vocals_sdr_improvement": round(est_v - floor_v, 2),
+                "accompaniment_sdr_improvement": round(est_a - floor_a, 2),
+            }
+        )
+    means = {
+        key: round(float(np.mean([r[key] for r in rows])), 2) for key in rows[0] if key != "clip"
+    }
+    return {
+        **means,
+        "min_vocals_sdr_improvement": min(r["vocals_sdr_improvement"] for r in rows),
+        "compute_s": round(compute, 2),
+        "audio_s": round(audio_s, 2),
+        "compute_s_per_audio_min": round(60 * compute / audio_s, 2),
+        "cpu_s_per_audio_min": round(60 * cpu / audio_s, 2),
+        "per_clip": rows,
+    }
+
+
+def classic(params: ClassicSeparationParams):
+    separator = ClassicSeparator(params)
+    separator.separate(np.random.default_rng(0).standard_normal(16000).astype(np.float32), 16000)
+
+    def run(mix, rate):
+        stems = separator.separate(mix, rate)
+        return stems.vocals, stems.music
+
+    return run
+
+
+def repet_sim(mix, rate):
+    """librosa's vocal separation example (REPET-SIM), as published."""
+    y = mix[0]
+    spec = librosa.stft(y, n_fft=2048, hop_length=512)
+    mag = np.abs(spec)
+    width = int(librosa.time_to_frames(2, sr=rate, hop_length=512))
+    rep = librosa.decompose.nn_filter(
+        mag, aggregate=np.median, metric="cosine", width=min(width, mag.shape[1] - 1)
+    )
+    rep = np.minimum(mag, rep)
+    mask_v = librosa.util.softmask(mag - rep, 10 * rep, power=2)
+    mask_a = librosa.util.softmask(rep, 2 * (mag - rep), power=2)
+    vocals = librosa.istft(mask_v * spec, hop_length=512, length=y.size)
+    music = librosa.istft(mask_a * spec, hop_length=512, length=y.size)
+    return vocals[None], music[None]
+
+
+def classic_long_input_cost(clips, params: ClassicSeparationParams, seconds: float) -> dict:
+    """A minute of real music (MIR-1K clips back to back) at 44.1 kHz stereo: several blocks."""
+    pieces = [soxr.resample(m + v, r, STAGE_RATE) for _, m, v, r in clips]
+    audio = np.concatenate(pieces)
+    audio = np.tile(audio, int(np.ceil(seconds * STAGE_RATE / audio.size)))[
+        : int(seconds * STAGE_RATE)
+    ]
+    _, took, cpu = timed(ClassicSeparator(params).separate, np.stack([audio, audio]), STAGE_RATE)
+    return {
+        "audio_s": seconds,
+        "input": "44.1 kHz stereo",
+        "compute_s": round(took, 2),
+        "compute_s_per_audio_min": round(60 * took / seconds, 2),
+        "cpu_s_per_audio_min": round(60 * cpu / seconds, 2),
+    }
+
+
+def demucs_quality(clips, params_path: Path) -> dict:
+    from stages.separate.demucs_backend import DemucsSeparator, find_weights
+
+    cfg = load_params(params_path, section="separate").separate.demucs
+    try:
+        found = find_weights(cfg.model, cfg.repo)
+    except MissingWeights as e:
+        return {"available": False, "reason": str(e).splitlines()[0]}
+    separator = DemucsSeparator(cfg, found)
+
+    def run(mix, rate):
+        stems = separator.separate(mix, rate)
+        return stems.vocals, stems.music
+
+    return {"available": True, "weights": found.version, **evaluate(clips, run, stereo_44k=True)}
+
+
+def demucs_cost(seconds: float) -> dict:
+    """In a fresh process: full-size HTDemucs (random weights) through the stage's loader."""
+    import torch
+    from demucs.htdemucs import HTDemucs
+    from demucs.states import get_state, save_with_checksum
+
+    from pipeline.params import DemucsParams
+    from stages.separate.demucs_backend import DemucsSeparator, find_weights
+
+    torch.manual_seed(0)
+    model = HTDemucs(
+        sources=["drums", "bass", "other", "vocals"], samplerate=44100, segment=Fraction(39, 5)
+    )
+    n_params = sum(p.numel() for p in model.parameters())
+    args, kwargs = model._init_args_kwargs
+    with tempfile.TemporaryDirectory() as repo:
+        save_with_checksum(
+            {"klass": HTDemucs, "args": args, "kwargs": kwargs, "state": get_state(model, None)},
+            Path(repo) / "random_htdemucs.th",
+        )
+        del model
+        start = time.perf_counter()
+        separator = DemucsSeparator(
+            DemucsParams(model="random_htdemucs", device="cpu"),
+            find_weights("random_htdemucs", Path(repo)),
+        )
+        load_s = time.perf_counter() - start
+    rng = np.random.default_rng(0)
+    audio = (0.1 * rng.standard_normal((2, int(seconds * 44100)))).astype(np.float32)
+    _, took, cpu = timed(separator.separate, audio, 44100)
+    return {
+        "model": "HTDemucs, htdemucs architecture (default args, segment 7.8 s), random weights",
+        "parameters": n_params,
+        "device": "cpu",
+        "torch_threads": torch.get_num_threads(),
+        "audio_s": seconds,
+        "load_s": round(load_s, 2),
+        "compute_s": round(took, 2),
+        "compute_s_per_audio_min": round(60 * took / seconds, 2),
+        "cpu_s_per_audio_min": round(60 * cpu / seconds, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mir1k", type=Path, default=DEFAULT_MIR1K)
+    parser.add_argument("--params", type=Path, default=ROOT / "params.yaml")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/separation.json")
+    parser.add_argument("--long-seconds", type=float, default=60.0)
+    parser.add_argument("--demucs-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+
+    load_start = os.getloadavg()
+    metric = validate_metric()
+    if not metric["ok"]:
+        raise SystemExit(f"fast_bss_eval disagrees with closed-form SDR: {metric}")
+    clips = load_mir1k(args.mir1k)
+    params = load_params(args.params, section="separate").separate.classic
+    backends = {
+        "classic": evaluate(clips, classic(params)),
+        "classic_no_pitch_mask": evaluate(
+            clips, classic(params.model_copy(update={"pitch_mask": False}))
+        ),
+        "classic_44k_stereo": evaluate(clips, classic(params), stereo_44k=True),
+        "repet_sim_textbook": evaluate(clips, repet_sim),
+        "demucs": demucs_quality(clips, args.params),
+    }
+    cost = {"classic": classic_long_input_cost(clips, params, args.long_seconds)}
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        cost["demucs_full_size_random_weights"] = pool.submit(
+            demucs_cost, args.demucs_seconds
+        ).result()
+
+    result = {
+        "generated_by": "benchmarks/separation.py",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "load_average_start": [round(x, 2) for x in load_start],
+            "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "metric": {"implementation": "fast_bss_eval.sdr (filter length 512)", **metric},
+        "dataset": {
+            "name": "MIR-1K",
+            "folder": str(args.mir1k),
+            "clips": len(clips),
+            "rate": clips[0][3],
+            "audio_s": round(sum(m.size / r for _, m, _, r in clips), 2),
+        },
+        "classic_params": params.model_dump(mode="json"),
+        "backends": backends,
+        "cost": cost,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    summary = {
+        name: (
+            {
+                k: r[k]
+                for k in (
+                    "vocals_sdr_improvement",
+                    "compute_s_per_audio_min",
+                    "cpu_s_per_audio_min",
+                )
+            }
+            if "vocals_sdr_improvement" in r
+            else r
+        )
+        for name, r in backends.items()
+    }
+    print(json.dumps({"backends": summary, "cost": cost}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The separate stage (``python -m stages.separate``): audio extraction and vocal/music split."""

@@ -1,0 +1,26 @@
+"""``python -m stages.separate``: the separate stage as DVC runs it."""
+
+from pathlib import Path
+
+import typer
+
+from pipeline.entrypoint import run_stage
+from stages.separate import stage
+
+
+def main(
+    manifest: Path = typer.Option(stage.DEFAULT_MANIFEST, help="The clean stage's manifest."),
+    out: Path = typer.Option(stage.DEFAULT_OUT, help="Output folder (replaced as a whole)."),
+    params: Path = typer.Option(Path("params.yaml"), help="The params file."),
+) -> None:
+    """Extract each video's audio and separate vocals from music."""
+    result = run_stage(lambda: stage.run(manifest, out, params))
+    missing = sum(not row.has_audio for row in result.rows)
+    typer.echo(
+        f"separate ({result.backend.name}): {len(result.rows) - missing} separated, "
+        f"{missing} without audio, {len(result.report.failures)} failed -> {out}"
+    )
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,155 @@
+"""The separate stage: each manifest video's audio as vocals and music, at two rates.
+
+Per video (through the per-video runner, so re-runs compute only new or changed videos): decode
+the first audio track with ffmpeg to 44.1 kHz stereo (the separators' input) and to 16 kHz
+mono (the audio encoders' input), separate vocals from everything else with the configured
+backend, and write ``<id>/{vocals,music}.flac`` (44.1 kHz stereo) plus
+``<id>/{vocals,music,mix}_16k.flac`` (16 kHz mono). A video without an audio track is a missing
+modality: an index row with ``has_audio: false`` and no files, not a failure.
+
+Outputs (``data/interim/audio/`` by default, replaced as a whole): the files above, ``index.jsonl``
+(one ``AudioIndexRow`` per separated or audio-less video) and ``failures.jsonl``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soxr
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.params import load_params
+from pipeline.runner import RunReport, WorkItem
+from pipeline.safe_paths import check_id
+from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
+from stages.separate import audio_io
+from stages.separate.audio_io import Levels
+from stages.separate.backends import BackendChoice, choose, separator
+from stages.separate.stems import Stems
+
+STAGE = "separate"
+DEFAULT_OUT = Path("data/interim/audio")
+STEM_RATE = 44100
+STEM_CHANNELS = 2
+ENCODER_RATE = 16000
+FILES = {
+    "vocals": "vocals.flac",
+    "music": "music.flac",
+    "vocals_16k": "vocals_16k.flac",
+    "music_16k": "music_16k.flac",
+    "mix_16k": "mix_16k.flac",
+}
+
+
+class AudioIndexRow(BaseModel):
+    """One line of ``index.jsonl``. ``files`` maps a role to a path relative to the output
+    folder; ``levels`` has ``vocals``, ``music`` and ``mix`` (at 44.1 kHz stereo)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    has_audio: bool
+    missing_reason: str | None = None
+    duration_s: float
+    backend: str
+    weights_version: str | None
+    stem_rate: int = STEM_RATE
+    encoder_rate: int = ENCODER_RATE
+    levels: dict[str, Levels] = {}
+    files: dict[str, str] = {}
+
+
+@dataclass
+class SeparateResult:
+    report: RunReport
+    backend: BackendChoice
+    rows: list[AudioIndexRow] = field(default_factory=list)
+
+
+def separate_video(item: WorkItem, out_dir: Path, *, backend: BackendChoice) -> dict[str, Any]:
+    """Per-video work: decode, separate, write the five FLAC files, return levels."""
+    if not audio_io.has_audio_stream(item.path):
+        return {"has_audio": False, "missing_reason": "no_audio_stream"}
+    audio = audio_io.decode(item.path, STEM_RATE, STEM_CHANNELS)
+    if audio.shape[1] == 0:
+        return {"has_audio": False, "missing_reason": "empty_audio_stream"}
+    mix_16k = audio_io.decode(item.path, ENCODER_RATE, 1)
+    if np.any(audio):
+        stems = separator(backend).separate(audio, STEM_RATE)
+    else:
+        stems = Stems(vocals=np.zeros_like(audio), music=np.zeros_like(audio))
+    for role, stem in (("vocals", stems.vocals), ("music", stems.music)):
+        audio_io.write_flac(out_dir / FILES[role], stem, STEM_RATE)
+        audio_io.write_flac(out_dir / FILES[f"{role}_16k"], _encoder_mono(stem), ENCODER_RATE)
+    audio_io.write_flac(out_dir / FILES["mix_16k"], mix_16k, ENCODER_RATE)
+    levels = {
+        "vocals": audio_io.levels(stems.vocals),
+        "music": audio_io.levels(stems.music),
+        "mix": audio_io.levels(audio),
+    }
+    return {
+        "has_audio": True,
+        "duration_s": round(audio.shape[1] / STEM_RATE, 3),
+        "levels": {k: v.model_dump() for k, v in levels.items()},
+    }
+
+
+def run(
+    manifest: Path = DEFAULT_MANIFEST,
+    out: Path = DEFAULT_OUT,
+    params_path: Path = Path("params.yaml"),
+    show_progress: bool = True,
+) -> SeparateResult:
+    params = load_params(params_path, section=STAGE)
+    entries = read_manifest(manifest)
+    backend = choose(params)
+    report = run_manifest_stage(
+        STAGE,
+        entries,
+        functools.partial(separate_video, backend=backend),
+        section=backend.section,
+        version=backend.version,
+        params=params,
+        show_progress=show_progress,
+    )
+    durations = {e.id: e.media.duration_s for e in entries}
+    rows = [
+        _index_row(o.item.id, o.result, durations[o.item.id], backend)
+        for o in report.outcomes
+        if o.ok and o.result is not None
+    ]
+    audible = {row.id for row in rows if row.has_audio}
+
+    def files(video_id: str) -> list[tuple[str, str]]:
+        if video_id not in audible:
+            return []
+        return [(name, f"{check_id(video_id)}/{name}") for name in FILES.values()]
+
+    publish(out, report, files, [row.model_dump_json() for row in rows])
+    return SeparateResult(report, backend, rows)
+
+
+def _index_row(
+    video_id: str, result: dict[str, Any], manifest_duration: float, backend: BackendChoice
+) -> AudioIndexRow:
+    has_audio = bool(result["has_audio"])
+    return AudioIndexRow(
+        id=video_id,
+        has_audio=has_audio,
+        missing_reason=result.get("missing_reason"),
+        duration_s=result.get("duration_s", manifest_duration),
+        backend=backend.name,
+        weights_version=backend.weights_version,
+        levels=result.get("levels", {}),
+        files={role: f"{video_id}/{name}" for role, name in FILES.items()} if has_audio else {},
+    )
+
+
+def _encoder_mono(stem: np.ndarray) -> np.ndarray:
+    """A 44.1 kHz stem as the 16 kHz mono signal the audio encoders read."""
+    mono = stem.mean(axis=0)
+    return soxr.resample(mono, STEM_RATE, ENCODER_RATE).astype(np.float32)
