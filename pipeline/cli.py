@@ -12,6 +12,8 @@ from pipeline.params import DEFAULT_PARAMS, load_params
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 params_app = typer.Typer(no_args_is_help=True, help="Inspect and validate params.yaml.")
 app.add_typer(params_app, name="params")
+models_app = typer.Typer(no_args_is_help=True, help="Model weights (fetching needs network).")
+app.add_typer(models_app, name="models")
 
 
 @params_app.command("check")
@@ -36,6 +38,22 @@ def sample(
 
     summary = generate_sample(out, n_videos=videos, seed=seed, workers=workers)
     typer.echo(f"sample: {summary}")
+
+
+@models_app.command("fetch")
+def models_fetch(
+    family: str = typer.Argument(..., help="Which weights: demucs."),
+    model: str = typer.Option("htdemucs", help="The model name within the family."),
+    dest: Path = typer.Option(Path("models/demucs"), help="Where the files go."),
+) -> None:
+    """Download weights into models/ on a machine with network (then `dvc add models` and
+    `dvc push`, so that offline machines get them with `dvc pull`)."""
+    if family != "demucs":
+        raise typer.BadParameter(f"unknown family {family!r}; known: demucs", param_hint="FAMILY")
+    from stages.separate.demucs_backend import fetch_demucs
+
+    for path in fetch_demucs(dest, model):
+        typer.echo(path)
 
 
 if __name__ == "__main__":
