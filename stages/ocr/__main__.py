@@ -1,0 +1,29 @@
+"""``python -m stages.ocr``: the ocr stage as DVC runs it."""
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from pipeline.entrypoint import run_stage
+from stages.ocr import stage
+from stages.ocr.engines import BackendUnavailable
+
+
+def main(
+    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl"), help="The clean manifest."),
+    out: Path = typer.Option(stage.DEFAULT_OUT, help="Where <id>.srt, <id>.json go."),
+    params: Path = typer.Option(Path("params.yaml"), help="The params file."),
+) -> None:
+    """Hard subtitles and on-screen text of every manifest video, as .srt and .json."""
+    try:
+        report = run_stage(lambda: stage.run(manifest, out, params))
+    except BackendUnavailable as e:
+        Console(stderr=True).print(f"[bold red]error:[/bold red] {e}", highlight=False)
+        raise typer.Exit(1) from None
+    ok = len(report.outcomes) - len(report.failures)
+    typer.echo(f"ocr: {ok} videos read, {len(report.failures)} failed -> {out}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,370 @@
+"""One pass over a video's sampled frames: what text each region shows in each frame.
+
+Two regions are read. The *band search* region (the bottom ``ocr.band_search`` of the frame,
+where subtitles live) is checked on every sampled frame; the rest of the frame, for other
+on-screen text, every ``ocr.probe_interval_s``. A check costs a stroke-pixel comparison with the
+last reading (``change.py``); only when that says the text changed does the detector run, and
+then only lines that are new or changed are recognised (an unchanged line keeps its reading).
+When lines merely vanished (their strokes are gone and nothing new appeared), the detector is
+not needed either.
+This is where the speed comes from: most sampled frames show the same subtitle as the last one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.frames import Frame, sample_frames
+from pipeline.params import OcrParams
+from stages.ocr.change import (
+    Signature,
+    lost_share,
+    new_text,
+    per_column,
+    same_size,
+    signature,
+    vanished,
+)
+from stages.ocr.cues import has_content, normalise
+from stages.ocr.engines import OcrEngine, crop_line, order_quads, widen_quads
+
+Box = tuple[float, float, float, float]
+REUSE_IOU = 0.6  # a detected line this close to a line read last time may keep its reading
+MAX_LINE_SHARE = 0.2  # taller "lines" are picture texture the detector mistook for text
+MAX_WINDOWS = 4  # second looks per check; beyond this one window covers them all
+
+
+@dataclass(frozen=True)
+class Line:
+    """One recognised text line; ``quad`` in frame pixels, clockwise from top-left."""
+
+    text: str
+    confidence: float
+    quad: tuple[tuple[float, float], ...]
+
+    @property
+    def box(self) -> Box:
+        xs = [p[0] for p in self.quad]
+        ys = [p[1] for p in self.quad]
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one region showed in one sampled frame; ``ocr`` says whether the detector ran."""
+
+    t: float
+    lines: tuple[Line, ...]
+    ocr: bool
+
+
+@dataclass
+class ScanStats:
+    frames: int = 0
+    checks: int = 0
+    detections: int = 0  # detector runs ("OCR calls")
+    recognitions: int = 0  # line crops recognised
+    reused_lines: int = 0  # detected lines that kept their earlier reading
+    vanished: int = 0  # checks where lines only disappeared (no detector needed)
+    decode_s: float = 0.0
+    ocr_s: float = 0.0
+
+
+@dataclass
+class Scan:
+    width: int
+    height: int
+    band_top: int  # first row of the band search region
+    times: list[float] = field(default_factory=list)
+    band: list[Check] = field(default_factory=list)  # one per sampled frame
+    upper: list[Check] = field(default_factory=list)  # one per probe
+    stats: ScanStats = field(default_factory=ScanStats)
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+class RegionReader:
+    """Reads rows ``top:bottom`` of frames, re-running OCR only when the text changed."""
+
+    def __init__(
+        self,
+        engine: OcrEngine,
+        rows: tuple[int, int],
+        frame_height: int,
+        params: OcrParams,
+        stats: ScanStats,
+    ) -> None:
+        self.engine, (self.top, self.bottom), self.frame_height = engine, rows, frame_height
+        self.params, self.stats = params, stats
+        self._ref: Signature | None = None  # the region when it was last read
+        self._prev: Signature | None = None  # the region in the previous check
+        self._lines: tuple[Line, ...] = ()
+
+    def read(self, image: np.ndarray, t: float) -> Check:
+        self.stats.checks += 1
+        region = image[self.top : self.bottom]
+        sig = signature(region)
+        change = self._change(sig)
+        if change == "same":
+            self._prev = sig
+            return Check(t, self._lines, ocr=False)
+        if change == "gone":
+            self.stats.vanished += 1
+            self._lines = tuple(line for line in self._lines if not self._lost(line, sig))
+            self._ref = self._prev = sig
+            return Check(t, self._lines, ocr=False)
+        started = time.perf_counter()
+        lines = self._ocr(np.ascontiguousarray(region[:, :, ::-1]), sig)
+        self.stats.ocr_s += time.perf_counter() - started
+        self._ref = self._prev = sig
+        self._lines = lines
+        return Check(t, lines, ocr=True)
+
+    def _local(self, box: Box) -> Box:
+        return box[0], box[1] - self.top, box[2], box[3] - self.top
+
+    def _change(self, sig: Signature) -> str:
+        """``same``: the last reading holds. ``gone``: some lines vanished, leaving plain
+        picture, and nothing new appeared (no detector needed). ``changed``: anything else,
+        and always for the first check."""
+        ref = self._ref
+        if ref is None or not same_size(ref, sig):
+            return "changed"
+        text = [line for line in self._lines if self._is_text(line)]
+        boxes = [self._local(line.box) for line in text]
+        if per_column(self._new_text(sig, boxes), sig) > self.params.change_new:
+            return "changed"
+        lost = [line for line in text if self._lost(line, sig)]
+        if not lost:
+            return "same"
+        gone = all(vanished(ref, sig, self._local(line.box)) for line in lost)
+        return "gone" if gone else "changed"
+
+    def _lost(self, line: Line, sig: Signature) -> bool:
+        return lost_share(self._ref, sig, self._local(line.box)) > self.params.change_lost
+
+    def _new_text(self, sig: Signature, known: list[Box]) -> list[tuple[Box, int]]:
+        """New text-like strokes against the last reading and against the previous frame."""
+        blobs = new_text(self._ref, sig, known)
+        prev = self._prev
+        if prev is not None and prev is not self._ref and same_size(prev, sig):
+            more = new_text(prev, sig, known)
+            if per_column(more, sig) > per_column(blobs, sig):
+                blobs = more
+        return blobs
+
+    def _is_text(self, line: Line) -> bool:
+        """Lines that read as text; other detections (picture texture) do not guard changes."""
+        return line.confidence >= self.params.min_confidence and has_content(line.text)
+
+    def _ocr(self, region_bgr: np.ndarray, sig: Signature) -> tuple[Line, ...]:
+        """Detect lines, then recognise only those whose strokes are new."""
+        self.stats.detections += 1
+        quads = self._detect(region_bgr, self.params.det_limit_side_len)
+        found, windows = self._unexplained(sig, quads, region_bgr.shape[:2])
+        for x0, y0, x1, y1 in windows:
+            self.stats.detections += 1
+            more = self._detect(region_bgr[y0:y1, x0:x1], self.params.det_retry_limit_side_len)
+            more = [q + np.array([x0, y0], np.float32) for q in more]
+            found += [(q, None) for q in more if not _covered(q, [f for f, _ in found])]
+        lines: list[Line] = []
+        to_read: list[tuple[int, np.ndarray, np.ndarray | None]] = []
+        for quad, clipped in found:
+            frame_quad = self._frame_quad(quad)
+            kept = self._reading_still_valid(frame_quad, sig)
+            if kept is not None:
+                self.stats.reused_lines += 1
+                lines.append(Line(kept.text, kept.confidence, frame_quad))
+            else:
+                to_read.append((len(lines), quad, clipped))
+                lines.append(Line("", 0.0, frame_quad))
+        if not to_read:
+            return tuple(lines)
+        width = region_bgr.shape[1]
+        wide = widen_quads([q for _, q, _ in to_read], width)
+        crops = [crop_line(region_bgr, q) for q in wide]
+        crops += [
+            crop_line(region_bgr, widen_quads([c], width)[0]) for *_, c in to_read if c is not None
+        ]
+        readings = self.engine.recognize(crops)
+        self.stats.recognitions += len(crops)
+        as_detected = iter(readings[len(to_read) :])
+        for (slot, quad, clipped), (text, confidence) in zip(to_read, readings, strict=False):
+            if clipped is not None:
+                text, confidence, quad = fuller_reading(
+                    (text, confidence, quad), (*next(as_detected), clipped)
+                )
+            lines[slot] = Line(text.strip(), round(float(confidence), 4), self._frame_quad(quad))
+        return tuple(lines)
+
+    def _frame_quad(self, quad: np.ndarray) -> tuple[tuple[float, float], ...]:
+        return tuple((float(x), float(y) + self.top) for x, y in quad)
+
+    def _detect(self, region_bgr: np.ndarray, limit_side_len: int) -> list[np.ndarray]:
+        tallest = MAX_LINE_SHARE * self.frame_height
+        return [
+            q
+            for q in order_quads(self.engine.detect(region_bgr, limit_side_len))
+            if q[:, 1].max() - q[:, 1].min() <= tallest
+        ]
+
+    def _unexplained(
+        self, sig: Signature, quads: list[np.ndarray], shape: tuple[int, int]
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray | None]], list[tuple[int, int, int, int]]]:
+        """New text-like strokes that neither the still-valid earlier lines nor the detections
+        account for. A cluster beside a detected line on its row extends that line (the coarse
+        detector often clips a line's first or last character; both versions are read and
+        ``fuller_reading`` picks one); the others, when they add up to new text, get windows (region
+        pixels) for a second, full-resolution look (a few dozen pixels: cheap). Returns
+        (quad, the quad as detected if it was extended, else None) pairs and the windows."""
+        pairs: list[tuple[np.ndarray, np.ndarray | None]] = [(q, None) for q in quads]
+        if self._ref is None or not same_size(self._ref, sig):
+            return pairs, []
+        still = [line for line in self._lines if self._is_text(line) and not self._lost(line, sig)]
+        known = [self._local(line.box) for line in still] + [_bounds(q) for q in quads]
+        rest = []
+        for blob in self._new_text(sig, known):
+            beside = line_beside(blob[0], quads)
+            if beside is None:
+                rest.append(blob)
+            else:
+                pairs[beside] = (extend_quad(pairs[beside][0], blob[0]), quads[beside])
+        if per_column(rest, sig) <= self.params.change_new:
+            return pairs, []
+        h, w = shape
+        windows = []
+        for (x0, y0, x1, y1), _ in rest:
+            pad_x, pad_y = 2 * (y1 - y0), y1 - y0
+            windows.append(
+                (
+                    max(int(x0 - pad_x), 0),
+                    max(int(y0 - pad_y), 0),
+                    min(int(x1 + pad_x) + 1, w),
+                    min(int(y1 + pad_y) + 1, h),
+                )
+            )
+        return pairs, merge_windows(windows)
+
+    def _reading_still_valid(
+        self, quad: tuple[tuple[float, float], ...], sig: Signature
+    ) -> Line | None:
+        """The earlier line at this place whose strokes did not change, if any."""
+        if self._ref is None or not same_size(self._ref, sig):
+            return None
+        box = Line("", 0.0, quad).box
+        for line in self._lines:
+            if iou(line.box, box) >= REUSE_IOU:
+                if lost_share(self._ref, sig, self._local(line.box)) <= self.params.change_lost:
+                    return line
+                return None
+        return None
+
+
+def merge_windows(windows: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Overlapping windows joined into their bounding box (repeatedly), so no pixel is searched
+    twice; more than ``MAX_WINDOWS`` become one window around them all."""
+    merged = list(windows)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(merged)):
+            for j in range(i + 1, len(merged)):
+                a, b = merged[i], merged[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    merged[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del merged[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    if len(merged) > MAX_WINDOWS:
+        xs0, ys0, xs1, ys1 = zip(*merged, strict=True)
+        merged = [(min(xs0), min(ys0), max(xs1), max(ys1))]
+    return merged
+
+
+def _bounds(quad: np.ndarray) -> Box:
+    xs, ys = quad[:, 0], quad[:, 1]
+    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+
+
+def line_beside(blob: Box, quads: list[np.ndarray]) -> int | None:
+    """The quad whose row ``blob`` shares (half the smaller height) and whose end it touches
+    or nearly touches (within one line height), if any."""
+    for i, quad in enumerate(quads):
+        x0, y0, x1, y1 = _bounds(quad)
+        height = y1 - y0
+        overlap = min(y1, blob[3]) - max(y0, blob[1])
+        if overlap < 0.5 * min(height, blob[3] - blob[1]):
+            continue
+        gap = max(blob[0] - x1, x0 - blob[2])
+        if gap <= height:
+            return i
+    return None
+
+
+def extend_quad(quad: np.ndarray, blob: Box) -> np.ndarray:
+    """``quad`` stretched left or right to take in ``blob``."""
+    quad = np.asarray(quad, np.float32).copy()
+    left, right = min(quad[0, 0], quad[3, 0], blob[0]), max(quad[1, 0], quad[2, 0], blob[2])
+    quad[[0, 3], 0] = np.minimum(quad[[0, 3], 0], left)
+    quad[[1, 2], 0] = np.maximum(quad[[1, 2], 0], right)
+    return quad
+
+
+def fuller_reading(
+    extended: tuple[str, float, np.ndarray], detected: tuple[str, float, np.ndarray]
+) -> tuple[str, float, np.ndarray]:
+    """The extended line's reading when it keeps the detected reading whole and about as
+    confident (a character the detector clipped was recovered), else the detected one (the
+    extension took in a logo or picture edge)."""
+    if normalise(detected[0]) in normalise(extended[0]) and extended[1] >= detected[1] - 0.05:
+        return extended
+    return detected
+
+
+def _covered(quad: np.ndarray, quads: list[np.ndarray]) -> bool:
+    return any(iou(_bounds(quad), _bounds(other)) > 0.3 for other in quads)
+
+
+def scan_frames(frames: Iterable[Frame], engine: OcrEngine, params: OcrParams) -> Scan:
+    """Read every frame's band search region and, every ``probe_interval_s``, the rest."""
+    scan: Scan | None = None
+    band = upper = None
+    next_probe = 0.0
+    half_step = 0.5 / params.fps
+    clock = time.perf_counter()
+    stats = ScanStats()
+    for frame in frames:
+        stats.decode_s += time.perf_counter() - clock
+        if scan is None:
+            height, width = frame.image.shape[:2]
+            top = min(height - 1, round(height * (1 - params.band_search)))
+            scan = Scan(width, height, top, stats=stats)
+            band = RegionReader(engine, (top, height), height, params, stats)
+            upper = RegionReader(engine, (0, top), height, params, stats) if top > 0 else None
+        if frame.image.shape[:2] != (scan.height, scan.width):
+            raise ValueError(f"frame {frame.index} changes size mid-video")
+        stats.frames += 1
+        scan.times.append(frame.t)
+        scan.band.append(band.read(frame.image, frame.t))
+        if upper is not None and frame.t + half_step >= next_probe:
+            scan.upper.append(upper.read(frame.image, frame.t))
+            next_probe = frame.t + params.probe_interval_s
+        clock = time.perf_counter()
+    return scan if scan is not None else Scan(0, 0, 0, stats=stats)
+
+
+def scan_video(path: Path, engine: OcrEngine, params: OcrParams) -> Scan:
+    return scan_frames(sample_frames(path, params.fps, params.max_side), engine, params)
