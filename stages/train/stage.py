@@ -29,7 +29,7 @@ def run(
         FeatureDataset(by_split[s], features, params.modalities, params.labels)
         for s in ("train", "val")
     )
-    with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
+    with _live(live_dir) as live:
 
         def log(epoch: int, row: dict[str, float]) -> None:
             for name, value in row.items():
@@ -54,3 +54,15 @@ def run(
         },
     )
     return result
+
+
+def _live(live_dir: Path) -> Live:
+    from scmrepo.exceptions import SCMError
+
+    try:
+        return Live(str(live_dir), dvcyaml=False, save_dvc_exp=False)
+    except SCMError as e:  # dvclive reads HEAD, which a git repo without commits lacks
+        raise ParamsError(
+            f"dvclive cannot log in this git repository ({e}): commit once "
+            "(`git add -A && git commit -m init`) before `dvc repro` or `dvc exp run`"
+        ) from None
