@@ -91,7 +91,7 @@ def sample_frames(path: Path, fps: float, max_side: int | None = None) -> Iterat
             t = times.get(timeout=60)
             if t is None:
                 break
-            image = np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+            image = np.frombuffer(buf, np.uint8).reshape(height, width, 3).copy()
             yield Frame(index, round(max(t - start, 0.0), 6), image)
             index += 1
     finally:
