@@ -67,6 +67,16 @@ def failure_rows(report: RunReport) -> list[str]:
     ]
 
 
+def result_rows(report: RunReport) -> list[str]:
+    """One JSON line per successful video: its id and the work's result (keys sorted, so a
+    re-run from the cache writes byte-identical lines)."""
+    return [
+        json.dumps({**o.result, "id": o.item.id}, ensure_ascii=False, sort_keys=True)
+        for o in report.outcomes
+        if o.ok and o.result is not None
+    ]
+
+
 def publish(
     dest: Path,
     report: RunReport,

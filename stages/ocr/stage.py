@@ -12,7 +12,6 @@ recorded failure and the stage goes on.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import resource
 import time
@@ -22,7 +21,13 @@ from typing import Any
 from pipeline import atomic
 from pipeline.params import DEFAULT_PARAMS, OcrParams, load_params
 from pipeline.runner import RunReport, WorkItem
-from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
+from pipeline.video_stage import (
+    DEFAULT_MANIFEST,
+    publish,
+    read_manifest,
+    result_rows,
+    run_manifest_stage,
+)
 from stages.ocr.assemble import band_record, classify, cue_records, subtitle_cues, text_events
 from stages.ocr.cues import to_srt
 from stages.ocr.engines import ModelFiles, engine_version, load_engine, resolve_models
@@ -125,11 +130,7 @@ def run(
         params=params,
         show_progress=show_progress,
     )
-    rows = [
-        json.dumps({**o.result, "id": o.item.id}, ensure_ascii=False, sort_keys=True)
-        for o in report.outcomes
-        if o.ok and o.result is not None
-    ]
+    rows = result_rows(report)
     publish(
         Path(out),
         report,

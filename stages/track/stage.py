@@ -10,7 +10,6 @@ MTCNN. Writes ``<out>/<id>.csv`` (MOT rows plus a time column, see ``stages.trac
 
 from __future__ import annotations
 
-import json
 import math
 from functools import cache, partial
 from importlib.metadata import version as package_version
@@ -21,7 +20,13 @@ from pipeline import atomic
 from pipeline.frames import display_size, sample_frames
 from pipeline.params import TrackParams, load_params
 from pipeline.runner import RunReport, WorkItem
-from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
+from pipeline.video_stage import (
+    DEFAULT_MANIFEST,
+    publish,
+    read_manifest,
+    result_rows,
+    run_manifest_stage,
+)
 from stages.track import detectors
 from stages.track.faces import detect_faces
 from stages.track.mot import MotRow, format_rows
@@ -63,11 +68,7 @@ def run(
         params=params,
         show_progress=show_progress,
     )
-    rows = [
-        json.dumps({"id": o.item.id, **o.result}, ensure_ascii=False, sort_keys=True)
-        for o in report.outcomes
-        if o.ok and o.result is not None
-    ]
+    rows = result_rows(report)
     publish(
         Path(out),
         report,
