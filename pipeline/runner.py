@@ -130,7 +130,7 @@ def run_per_video(
         else:
             outcomes[item.id] = Outcome(item, result, cache.entry(key), cached=True)
 
-    with _progress(show_progress) as progress:
+    with progress_bar(show_progress) as progress:
         task = progress.add_task(
             stage, total=len(items), completed=len(items) - len(todo), failed=0
         )
@@ -205,8 +205,10 @@ def _attempt(work: Work, item: WorkItem, staging: Path) -> tuple[dict[str, Any] 
         return None, f"{type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
 
 
-def _progress(enabled: bool) -> Progress:
-    return Progress(
+def progress_bar(enabled: bool, failures: bool = True) -> Progress:
+    """The progress bar of long per-item work: done/total, rate, elapsed, ETA (and, for tasks
+    added with a ``failed`` field, the failures so far)."""
+    columns: list[ProgressColumn | TextColumn] = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -214,7 +216,7 @@ def _progress(enabled: bool) -> Progress:
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        TextColumn("[red]{task.fields[failed]} failed"),
-        console=console,
-        disable=not enabled,
-    )
+    ]
+    if failures:
+        columns.append(TextColumn("[red]{task.fields[failed]} failed"))
+    return Progress(*columns, console=console, disable=not enabled)

@@ -27,17 +27,9 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from pipeline import atomic
-from pipeline.runner import RateColumn, console
+from pipeline.runner import progress_bar
 from pipeline.sample.annotations import annotate
 from pipeline.sample.clip import ClipResult, ClipSpec
 from pipeline.sample.crawl import DOUYIN_FILE, FLAT_FILE, douyin_document, flat_export, published_at
@@ -113,20 +105,6 @@ def generate_sample(
     )
 
 
-def _progress(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not enabled,
-    )
-
-
 def _render_all(
     plan: SamplePlan, videos: Path, workers: int, progress: bool
 ) -> dict[str, ClipResult]:
@@ -135,7 +113,7 @@ def _render_all(
     jobs = [(i.clip, videos / i.video_file) for i in plan.items if i.clip and i.video_file]
     jobs.sort(key=lambda job: (-job[0].duration_s, job[0].name))
     results: dict[str, ClipResult] = {}
-    with _progress(progress) as bar:
+    with progress_bar(progress, failures=False) as bar:
         task = bar.add_task("sample: rendering clips", total=len(jobs))
         if workers <= 1:
             for spec, path in jobs:
