@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import torch
-from synthetic_store import build
 
 from model.config import ModelConfig
 from model.data import FeatureDataset, collate, feature_stats
@@ -10,6 +9,7 @@ from model.factory import load, save, set_stats
 from model.labels import classes
 from model.train import hide_modalities, loader, loss_fn, predict, seed_everything, train
 from pipeline.params import ALL_MODALITIES, TrainParams
+from tests.model.synthetic_store import build
 
 
 @pytest.fixture(scope="module")

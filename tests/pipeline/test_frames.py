@@ -1,10 +1,10 @@
 import subprocess
 
 import pytest
-from media_factory import make_video
 
 from pipeline.frames import sample_frames, scaled_size
 from pipeline.media import MediaError
+from tests.media_factory import make_video
 
 
 def test_constant_rate_grid(tmp_path):

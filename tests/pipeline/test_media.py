@@ -1,7 +1,7 @@
 import pytest
-from media_factory import make_video
 
 from pipeline.media import MediaError, probe
+from tests.media_factory import make_video
 
 
 def test_probe_reports_streams_duration_size(tmp_path):

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from runner_work import checksum
 
 from pipeline.params import RunnerParams, Section
 from pipeline.runner import StageFailed, WorkItem, run_per_video
+from tests.pipeline.runner_work import checksum
 
 
 class Knob(Section):
@@ -118,8 +118,8 @@ def test_killed_run_resumes_without_redoing_work(tmp_path):
             f"""
             import hashlib, json, sys
             from pathlib import Path
-            sys.path.insert(0, {str(Path(__file__).parent)!r})
-            from runner_work import checksum
+            sys.path.insert(0, {str(Path(__file__).parents[2])!r})
+            from tests.pipeline.runner_work import checksum
             from pipeline.params import RunnerParams, Section
             from pipeline.runner import WorkItem, run_per_video
             items = []

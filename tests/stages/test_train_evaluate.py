@@ -1,17 +1,13 @@
 """The train and evaluate stages on synthetic feature stores with a planted signal."""
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
-from synthetic_store import build
 
 from model.factory import load
 from stages.evaluate import stage as evaluate_stage
 from stages.train import stage as train_stage
+from tests.model.synthetic_store import build
 
 
 @pytest.fixture(scope="module")

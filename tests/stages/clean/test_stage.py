@@ -5,9 +5,9 @@ import json
 import shutil
 
 import pytest
-from media_factory import make_video
 
 from stages.clean import stage
+from tests.media_factory import make_video
 
 GOOD = {  # id: (account, label of the three annotators)
     "g1": ("acct1", ["joy", "joy", "trust"]),

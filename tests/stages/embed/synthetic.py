@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import srt
-from media_factory import make_video
 
 from pipeline.media import probe
 from pipeline.records import Engagement, LabelSummary, ManifestEntry
+from tests.media_factory import make_video
 
 CUES = {  # video id -> [(start s, end s, text)]
     "v0": [(0.2, 1.9, "hello world"), (3.0, 3.8, "second line")],

@@ -4,13 +4,13 @@ import socket
 
 import numpy as np
 import pytest
-from synthetic import build
-from tiny_hf import audio_model, image_model, text_model
 
 from pipeline.featurestore import FeatureStore
 from pipeline.weights import MissingWeights
 from stages.embed import stage
 from stages.embed.job import Upstream
+from tests.stages.embed.synthetic import build
+from tests.stages.embed.tiny_hf import audio_model, image_model, text_model
 
 
 @pytest.fixture(scope="module")

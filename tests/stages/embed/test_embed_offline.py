@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-from synthetic import build
 
 from pipeline.featurestore import FeatureStore
 from stages.embed import stage
 from stages.embed.job import Upstream
 from stages.embed.text import bundled_folder
 from stages.embed.text_encoders import text_encoder
+from tests.stages.embed.synthetic import build
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@ over a moving picture."""
 
 import numpy as np
 import pytest
-from ocr_synthetic import background, font_path, paste, text_layer
 
 from pipeline.params import OcrParams
 from stages.ocr.change import lost_share, new_text, per_column, signature, vanished
+from tests.stages.ocr.ocr_synthetic import background, font_path, paste, text_layer
 
 pytestmark = pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei")
 

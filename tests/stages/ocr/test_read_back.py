@@ -3,7 +3,6 @@
 import importlib.util
 
 import pytest
-from ocr_synthetic import background, font_path, paste, text_layer
 
 from pipeline.frames import Frame
 from pipeline.params import OcrParams
@@ -12,6 +11,7 @@ from stages.ocr.engines import load_engine, resolve_models
 from stages.ocr.paddle_models import build_paddleocr_models
 from stages.ocr.quality import character_error_rate
 from stages.ocr.scan import scan_frames
+from tests.stages.ocr.ocr_synthetic import background, font_path, paste, text_layer
 
 pytestmark = pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei")
 

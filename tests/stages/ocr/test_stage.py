@@ -11,7 +11,6 @@ import sys
 import pytest
 import srt
 import yaml
-from ocr_synthetic import TextSpan, font_path, subtitle_video
 
 from pipeline.frames import sample_frames
 from pipeline.media import probe
@@ -19,6 +18,7 @@ from pipeline.records import Engagement, LabelSummary, ManifestEntry, MediaInfo
 from stages.ocr import stage
 from stages.ocr.quality import Span, character_error_rate, match_cues
 from stages.ocr.schema import OcrDocument
+from tests.stages.ocr.ocr_synthetic import TextSpan, font_path, subtitle_video
 
 pytestmark = pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei")
 

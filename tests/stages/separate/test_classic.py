@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-from synthetic import correlation, speech_f0, speech_like, tone_pattern
 
 from pipeline.params import ClassicSeparationParams
 from stages.separate.classic import ClassicSeparator, plan_blocks
 from stages.separate.pitch import track_f0
 from stages.separate.rpca import robust_pca
+from tests.stages.separate.synthetic import correlation, speech_f0, speech_like, tone_pattern
 
 PARAMS = ClassicSeparationParams()
 

@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 import torch
 from demucs.apply import BagOfModels, apply_model
-from synthetic import speech_like, tone_pattern
-from tiny_demucs import save_tiny
 
 from pipeline import weights
 from pipeline.params import DemucsParams, ParamsError
@@ -23,6 +21,8 @@ from stages.separate.demucs_backend import (
     fetch_demucs,
     find_weights,
 )
+from tests.stages.separate.synthetic import speech_like, tone_pattern
+from tests.stages.separate.tiny_demucs import save_tiny
 
 RATE = 44100
 

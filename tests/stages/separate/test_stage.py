@@ -8,15 +8,21 @@ import numpy as np
 import pytest
 import soundfile as sf
 import yaml
-from media_factory import make_video
-from synthetic import correlation, manifest_entry, speech_like, tone_pattern, write_video
-from tiny_demucs import save_tiny
 
 from pipeline import weights
 from pipeline.weights import MissingWeights
 from stages.separate import audio_io, stage
 from stages.separate.backends import choose
 from stages.separate.stage import AudioIndexRow
+from tests.media_factory import make_video
+from tests.stages.separate.synthetic import (
+    correlation,
+    manifest_entry,
+    speech_like,
+    tone_pattern,
+    write_video,
+)
+from tests.stages.separate.tiny_demucs import save_tiny
 
 RATE = 44100
 

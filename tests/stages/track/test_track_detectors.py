@@ -6,7 +6,6 @@ import socket
 
 import numpy as np
 import pytest
-from track_synthetic import photo, resized
 
 from pipeline import weights
 from pipeline.params import HogParams, TrackParams
@@ -14,6 +13,7 @@ from pipeline.weights import MissingWeights
 from stages.track import detectors
 from stages.track.detectors import HogDetector, YoloDetector
 from stages.track.mot import iou_matrix
+from tests.stages.track.track_synthetic import photo, resized
 
 
 @pytest.fixture

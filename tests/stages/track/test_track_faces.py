@@ -1,9 +1,9 @@
 """MTCNN (weights shipped in the facenet-pytorch wheel) on real photographs."""
 
 import pytest
-from track_synthetic import photo
 
 from stages.track.faces import detect_faces
+from tests.stages.track.track_synthetic import photo
 
 
 def test_finds_the_astronauts_face():

