@@ -4,7 +4,9 @@ inference latency per video.
 
 Run after `make demo` (or any `dvc repro` that built data/features):
 
-    .venv/bin/python benchmarks/model.py [--seeds 3] [--out benchmarks/results/model.json]
+    .venv/bin/python -m benchmarks.model [--seeds 3] [--out benchmarks/results/model.json]
+
+(as a module: run as a script, this file would shadow the `model` package)
 """
 
 from __future__ import annotations
