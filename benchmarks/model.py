@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from model.data import FeatureDataset
+from model.data import FeatureDataset, collate
 from model.metrics import scores
 from model.train import loader, predict, train
 from pipeline.params import ALL_MODALITIES, TrainParams, load_params
@@ -110,8 +110,7 @@ def throughput(manifest: Path, features: Path, base: TrainParams, params_path: P
     with torch.inference_mode():
         start = time.perf_counter()
         for i in range(len(test)):
-            batch = next(iter(loader(torch.utils.data.Subset(test, [i]), 1, False)))
-            model(batch)
+            model(collate([test[i]], test.kinds))
         latency = (time.perf_counter() - start) / max(len(test), 1)
     return {
         "train_samples_per_s_from_store": cached,
