@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from dvclive import Live
-
 from model.data import FeatureDataset
 from model.factory import save
 from model.train import TrainResult, train
