@@ -17,7 +17,7 @@ from pipeline.runner import WorkItem
 from pipeline.weights import fingerprint
 from stages.embed.audio_encoders import SAMPLE_RATE, OpenSmileEncoder, audio_encoder
 from stages.embed.hf_models import resolve_hf_model
-from stages.embed.job import FEATURES_FILE, Job, JobSection, Upstream, file_bytes, input_hash
+from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.timeline import n_steps
 
 OFFLINE = "embed.audio.backend: opensmile (eGeMAPSv02, shipped with the opensmile wheel)"
@@ -44,12 +44,7 @@ def job(params: Params, upstream: Upstream) -> Job:
         hidden = int(AutoConfig.from_pretrained(str(path), local_files_only=True).hidden_size)
         folder, clip_dim, step_dim = str(path), hidden, hidden
         weights, model_name = fingerprint(path), cfg.model
-    section = JobSection(
-        step_s=params.embed.step_s,
-        max_steps=params.embed.max_steps,
-        dtype=params.store.dtype,
-        encoder=cfg.model_dump(mode="json"),
-    )
+    section = job_section(params, cfg)
     # openSMILE descriptors span orders of magnitude (Hz, dB, ratios): keep them in float32.
     dtype = "float32" if backend == "opensmile" else params.store.dtype
     streams = []

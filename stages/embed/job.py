@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.featurestore import StoreMeta
-from pipeline.params import Section
+from pipeline.params import Params, Section
 from pipeline.records import ManifestEntry
 from pipeline.runner import Work
 
@@ -23,6 +23,16 @@ class JobSection(Section):
     max_steps: int
     dtype: str
     encoder: dict[str, Any]
+
+
+def job_section(params: Params, encoder: Section) -> JobSection:
+    """The section of a modality: the shared time base and dtype plus its encoder's params."""
+    return JobSection(
+        step_s=params.embed.step_s,
+        max_steps=params.embed.max_steps,
+        dtype=params.store.dtype,
+        encoder=encoder.model_dump(mode="json"),
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pipeline.records import ManifestEntry
 from pipeline.runner import WorkItem
 from pipeline.weights import fingerprint
 from stages.embed.hf_models import resolve_hf_model
-from stages.embed.job import FEATURES_FILE, Job, JobSection, Upstream, file_bytes, input_hash
+from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.text_encoders import text_encoder
 from stages.embed.timeline import n_steps, subtitle_steps
 
@@ -42,12 +42,7 @@ def job(params: Params, upstream: Upstream) -> Job:
 
     dim = int(AutoConfig.from_pretrained(str(folder), local_files_only=True).hidden_size)
     weights = fingerprint(folder)
-    section = JobSection(
-        step_s=params.embed.step_s,
-        max_steps=params.embed.max_steps,
-        dtype=params.store.dtype,
-        encoder=cfg.model_dump(mode="json"),
-    )
+    section = job_section(params, cfg)
     meta = StoreMeta(
         modality="text",
         streams=(

