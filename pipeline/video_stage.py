@@ -81,12 +81,13 @@ def publish(
     dest: Path,
     report: RunReport,
     files: Callable[[str], Iterable[tuple[str, str]]],
-    index_rows: Iterable[str],
+    index_rows: Iterable[str] | None = None,
     index_name: str = "index.jsonl",
 ) -> None:
     """Replace folder ``dest`` as a whole: for each successful video, copy the cache entry's
     files named by ``files(video_id)`` as (name in entry, path under dest); then write the index
-    and ``failures.jsonl``. Readers never see a mix of the old and new outputs."""
+    and ``failures.jsonl``. The index defaults to ``result_rows(report)``. Readers never see a
+    mix of the old and new outputs."""
     with atomic.directory(dest) as tmp:
         for outcome in report.outcomes:
             if not outcome.ok or outcome.entry is None:
@@ -95,5 +96,7 @@ def publish(
                 target = tmp / dest_name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(outcome.entry / src_name, target)
-        atomic.write_jsonl(tmp / index_name, index_rows)
+        atomic.write_jsonl(
+            tmp / index_name, result_rows(report) if index_rows is None else index_rows
+        )
         atomic.write_jsonl(tmp / "failures.jsonl", failure_rows(report))

@@ -25,7 +25,6 @@ from pipeline.video_stage import (
     DEFAULT_MANIFEST,
     publish,
     read_manifest,
-    result_rows,
     run_manifest_stage,
 )
 from stages.ocr.assemble import band_record, classify, cue_records, subtitle_cues, text_events
@@ -130,11 +129,9 @@ def run(
         params=params,
         show_progress=show_progress,
     )
-    rows = result_rows(report)
     publish(
         Path(out),
         report,
         lambda video_id: [(SRT_NAME, f"{video_id}.srt"), (JSON_NAME, f"{video_id}.json")],
-        rows,
     )
     return report

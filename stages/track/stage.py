@@ -24,7 +24,6 @@ from pipeline.video_stage import (
     DEFAULT_MANIFEST,
     publish,
     read_manifest,
-    result_rows,
     run_manifest_stage,
 )
 from stages.track import detectors
@@ -68,12 +67,10 @@ def run(
         params=params,
         show_progress=show_progress,
     )
-    rows = result_rows(report)
     publish(
         Path(out),
         report,
         lambda vid: [(TRACKS_FILE, f"{vid}.csv"), (SUMMARY_FILE, f"{vid}.json")],
-        rows,
     )
     return report
 
