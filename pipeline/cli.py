@@ -36,7 +36,11 @@ def sample(
     """Generate a deterministic synthetic raw dataset standing in for a real crawl."""
     from pipeline.sample import generate_sample
 
-    summary = generate_sample(out, n_videos=videos, seed=seed, workers=workers)
+    try:
+        summary = generate_sample(out, n_videos=videos, seed=seed, workers=workers)
+    except FileExistsError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"sample: {summary}")
 
 

@@ -38,6 +38,7 @@ from pipeline.sample.plan import Item, SamplePlan, plan_sample
 from pipeline.sample.render import RenderError, render_clip
 
 TRUTH_FILE = "sample_truth.json"
+MARKER_FILE = ".chfen-sample"
 SOURCE_FILES = {"douyin": f"crawl/{DOUYIN_FILE}", "csv": f"crawl/{FLAT_FILE}"}
 SHEET_COLUMNS = ("video_id", "annotator", "round", "label")
 # A download cut short: an MP4 file-type box and then noise, so no moov atom is ever found.
@@ -73,9 +74,19 @@ def generate_sample(
 ) -> SampleSummary:
     """Generate the synthetic raw dataset under ``out``: ``n_videos`` good videos evenly over the
     8 primaries (hard-but-valid ones among them) plus one planted bad record per rejection
-    reason. The same ``n_videos`` and ``seed`` always give the same files."""
+    reason. The same ``n_videos`` and ``seed`` always give the same files.
+
+    Regenerating deletes videos the new sample does not have, so a folder that holds anything
+    but a previous sample (no ``MARKER_FILE``) is refused rather than overwritten."""
     plan = plan_sample(n_videos, seed)
     out = Path(out)
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER_FILE).is_file():
+        raise FileExistsError(
+            f"{out} already holds data that is not a generated sample; refusing to overwrite it "
+            "(generate into an empty folder instead)"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER_FILE).write_text("written by `chfen sample`; regenerating replaces this folder\n")
     videos = out / "videos"
     for folder in (out / "crawl", videos, out / "annotations"):
         folder.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from pipeline.plutchik import UnknownLabel, wheel
 from pipeline.sample import generate_sample
 from pipeline.sample.annotations import annotate
 from pipeline.sample.crawl import douyin_document, flat_export
+from pipeline.sample.dataset import MARKER_FILE
 from pipeline.sample.plan import HARD_TRAITS, PLANTED, UNSAFE_ID, neighbours, plan_sample
 from pipeline.sample.render import render_clip
 
@@ -406,6 +407,7 @@ def test_too_few_videos_is_refused():
 def test_same_seed_regenerates_identical_files_into_a_used_folder(sample: Path, tmp_path: Path):
     again = tmp_path / "raw"
     (again / "videos").mkdir(parents=True)
+    (again / MARKER_FILE).write_text("an older sample\n")
     (again / "videos" / "stale_from_an_older_run.mp4").write_bytes(b"old")
     (again / "crawl").mkdir()
     (again / "crawl" / ".tmp-interrupted").write_bytes(b"half")
@@ -421,3 +423,12 @@ def test_a_different_seed_gives_a_different_sample(sample: Path, truth: dict, tm
     render_clip(clip, tmp_path / "other.mp4")
     ours = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (sample / "videos").glob("*")}
     assert hashlib.sha256((tmp_path / "other.mp4").read_bytes()).hexdigest() not in ours
+
+
+def test_refuses_to_overwrite_a_folder_that_is_not_a_sample(tmp_path):
+    own = tmp_path / "raw" / "videos"
+    own.mkdir(parents=True)
+    (own / "mine.mp4").write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="not a generated sample"):
+        generate_sample(tmp_path / "raw", n_videos=8, progress=False)
+    assert (own / "mine.mp4").read_bytes() == b"precious"
