@@ -6,6 +6,10 @@ from pathlib import Path
 
 import ffmpeg
 
+from pipeline.hashing import file_digest
+from pipeline.media import probe
+from pipeline.records import Engagement, LabelSummary, ManifestEntry, MediaInfo
+
 
 def make_video(
     path: Path,
@@ -36,3 +40,25 @@ def make_video(
         .run()
     )
     return path
+
+
+def manifest_entry(
+    vid: str, video: Path, title: str | None = None, media: MediaInfo | None = None
+) -> ManifestEntry:
+    """A manifest line for ``video`` as the clean stage would write it (``media`` probed unless
+    given, e.g. for a corrupt file that cannot be probed)."""
+    return ManifestEntry(
+        id=vid,
+        platform="generic",
+        account="acct",
+        title=title or f"title {vid}",
+        engagement=Engagement(),
+        source_file="crawl/x.csv",
+        video=str(video),
+        content_hash=file_digest(video),
+        media=media or probe(video),
+        label=LabelSummary(
+            primary="joy", distribution={"joy": 1.0}, agreement=1.0, n_votes=2, votes={"a": "joy"}
+        ),
+        split="train",
+    )

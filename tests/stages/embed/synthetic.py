@@ -3,7 +3,6 @@ hand in the formats the ocr, track and separate stages produce."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -12,37 +11,13 @@ import numpy as np
 import soundfile as sf
 import srt
 
-from pipeline.media import probe
-from pipeline.records import Engagement, LabelSummary, ManifestEntry
-from tests.media_factory import make_video
+from tests.media_factory import make_video, manifest_entry
 
 CUES = {  # video id -> [(start s, end s, text)]
     "v0": [(0.2, 1.9, "hello world"), (3.0, 3.8, "second line")],
     "v1": [],
     "v2": [(0.0, 2.5, "hello world")],
 }
-
-
-def entry(vid: str, video: Path, title: str) -> ManifestEntry:
-    return ManifestEntry(
-        id=vid,
-        platform="generic",
-        account="acct",
-        title=title,
-        engagement=Engagement(),
-        source_file="crawl/x.csv",
-        video=str(video),
-        content_hash=hashlib.sha256(video.read_bytes()).hexdigest(),
-        media=probe(video),
-        label=LabelSummary(
-            primary="joy",
-            distribution={"joy": 1.0},
-            agreement=1.0,
-            n_votes=3,
-            votes={"a": "joy"},
-        ),
-        split="train",
-    )
 
 
 def build(root: Path, ids: tuple[str, ...] = ("v0", "v1", "v2")) -> Path:
@@ -52,7 +27,7 @@ def build(root: Path, ids: tuple[str, ...] = ("v0", "v1", "v2")) -> Path:
         video = make_video(
             root / "videos" / f"{vid}.mp4", seconds=4.5, size=(320, 180), tone_hz=300 + i
         )
-        lines.append(entry(vid, video, f"title number {i}").model_dump_json())
+        lines.append(manifest_entry(vid, video, f"title number {i}").model_dump_json())
         subs = [
             srt.Subtitle(n + 1, timedelta(seconds=a), timedelta(seconds=b), text)
             for n, (a, b, text) in enumerate(CUES.get(vid, []))

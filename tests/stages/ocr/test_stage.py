@@ -1,7 +1,6 @@
 """The ocr stage end to end on generated videos: subtitles over a moving picture, a variable
 frame rate, a rotated portrait phone video, no text at all, and a corrupt file."""
 
-import hashlib
 import importlib.util
 import itertools
 import json
@@ -14,10 +13,11 @@ import yaml
 
 from pipeline.frames import sample_frames
 from pipeline.media import probe
-from pipeline.records import Engagement, LabelSummary, ManifestEntry, MediaInfo
+from pipeline.records import MediaInfo
 from stages.ocr import stage
 from stages.ocr.quality import Span, character_error_rate, match_cues
 from stages.ocr.schema import OcrDocument
+from tests.media_factory import manifest_entry
 from tests.stages.ocr.ocr_synthetic import TextSpan, font_path, subtitle_video
 
 pytestmark = pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei")
@@ -29,23 +29,6 @@ SUBS = [
     TextSpan(4.4, 5.6, "感谢大家的关注"),
 ]
 PORTRAIT_SUBS = [TextSpan(0.4, 2.0, "竖屏视频的字幕"), TextSpan(2.5, 4.0, "手机拍摄画面")]
-
-
-def entry(vid, video, media=None):
-    return ManifestEntry(
-        id=vid,
-        platform="generic",
-        title=f"title {vid}",
-        engagement=Engagement(),
-        source_file="crawl/x.csv",
-        video=str(video),
-        content_hash=hashlib.sha256(video.read_bytes()).hexdigest(),
-        media=media or probe(video),
-        label=LabelSummary(
-            primary="joy", distribution={"joy": 1.0}, agreement=1.0, n_votes=2, votes={"a": "joy"}
-        ),
-        split="train",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +53,8 @@ def project(tmp_path_factory):
     corrupt = videos / "corrupt.mp4"
     corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
     media = MediaInfo(duration_s=3.0, has_video=True, has_audio=False, size_bytes=10_000)
-    lines = [entry(vid, path).model_dump_json() for vid, path in made.items()]
-    lines.insert(2, entry("corrupt", corrupt, media).model_dump_json())
+    lines = [manifest_entry(vid, path).model_dump_json() for vid, path in made.items()]
+    lines.insert(2, manifest_entry("corrupt", corrupt, media=media).model_dump_json())
     manifest = root / "manifest.jsonl"
     manifest.write_text("".join(line + "\n" for line in lines))
     params = root / "params.yaml"

@@ -9,10 +9,6 @@ import ffmpeg
 import numpy as np
 import soundfile as sf
 
-from pipeline.hashing import file_digest
-from pipeline.media import probe
-from pipeline.records import Engagement, LabelSummary, ManifestEntry
-
 
 def tone_pattern(seconds: float, rate: int, period_s: float = 0.5) -> np.ndarray:
     """A loop of four decaying three-note chords: the repetition a low-rank model captures."""
@@ -75,24 +71,6 @@ def write_video(path: Path, audio: np.ndarray | None, rate: int, seconds: float)
     if audio is not None:
         path.with_suffix(".wav").unlink()
     return path
-
-
-def manifest_entry(vid: str, video: Path) -> ManifestEntry:
-    """A manifest line for ``video`` as the clean stage would write it."""
-    return ManifestEntry(
-        id=vid,
-        platform="generic",
-        title=f"title {vid}",
-        engagement=Engagement(),
-        source_file="crawl.csv",
-        video=str(video),
-        content_hash=file_digest(video),
-        media=probe(video),
-        label=LabelSummary(
-            primary="joy", distribution={"joy": 1.0}, agreement=1.0, n_votes=2, votes={"a": "joy"}
-        ),
-        split="train",
-    )
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:

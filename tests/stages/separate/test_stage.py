@@ -14,10 +14,9 @@ from pipeline.weights import MissingWeights
 from stages.separate import audio_io, stage
 from stages.separate.backends import choose
 from stages.separate.stage import AudioIndexRow
-from tests.media_factory import make_video
+from tests.media_factory import make_video, manifest_entry
 from tests.stages.separate.synthetic import (
     correlation,
-    manifest_entry,
     speech_like,
     tone_pattern,
     write_video,
