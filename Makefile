@@ -29,7 +29,9 @@ data/raw/sample_truth.json: | setup
 demo: setup data/raw/sample_truth.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
+# Lint first: ruff's security rules (S) are part of the test gate.
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt
+
+from pipeline.safe_paths import check_id
 
 Split = Literal["train", "val", "test"]
+# A manifest id becomes file names in every per-video stage (``<id>.srt``, ``<id>/vocals.flac``):
+# a hand-edited or foreign manifest cannot smuggle ``../x`` past the clean stage's check.
+SafeId = Annotated[str, AfterValidator(check_id)]
 
 
 class Engagement(BaseModel):
@@ -96,7 +101,7 @@ class ManifestEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: SafeId
     platform: str
     account: str | None = None
     title: str

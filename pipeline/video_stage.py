@@ -12,6 +12,7 @@ from pipeline import atomic
 from pipeline.params import Params, Section
 from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport, Work, WorkItem, run_per_video
+from pipeline.safe_paths import child
 
 DEFAULT_MANIFEST = Path("data/interim/manifest.jsonl")
 
@@ -93,7 +94,7 @@ def publish(
             if not outcome.ok or outcome.entry is None:
                 continue
             for src_name, dest_name in files(outcome.item.id):
-                target = tmp / dest_name
+                target = child(tmp, dest_name)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(outcome.entry / src_name, target)
         atomic.write_jsonl(
