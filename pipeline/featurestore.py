@@ -2,10 +2,19 @@
 
 One store per modality (``data/features/<modality>/``): ``store.json`` (what is inside, which
 encoder made it, the shard list with sizes and hashes) and shards ``shard-00000.h5``, ... of at
-most ``shard_videos`` videos each, filled in the order videos are given (the manifest's order),
-so adding videos at the end changes only the last shard and adds new ones: DVC re-hashes and
-pushes a few shards, not one monolithic file. Shards are written byte-deterministically (no
-HDF5 timestamps), so the same inputs give the same bytes on every machine.
+most ``shard_videos`` videos each, filled in the order videos are given (the manifest's order).
+Shards are written byte-deterministically (no HDF5 timestamps), so the same inputs give the same
+bytes on every machine, and DVC, which stores files by content, uploads only shards whose videos
+changed.
+
+The layout is append-friendly, so that sharing a grown dataset through a DVC remote uploads little
+more than the new videos: full shards of ``shard_videos`` first, then the remainder ``r`` split
+by the binary digits of ``r``, largest first (100 videos with ``shard_videos=256``: shards of 64,
+32 and 4). Appending one video to a remainder whose binary form ends in ``j`` ones merges only
+the last ``j`` tail shards (``2**j - 1`` videos) with it; the rest keep their bytes. Over many
+appends that is about log2(shard_videos) videos rewritten per video added, where plain
+fixed-size shards rewrite the whole partial last shard (up to ``shard_videos - 1`` videos) every
+time. The layout is a function of the ordered id list alone, never of the store's history.
 
 Inside a shard, each *sequence* stream (one row per time step) is stored with every video's rows
 concatenated along time plus an offsets index (STACK.md measured this at ~47 µs per random read,
@@ -166,8 +175,15 @@ def _batches(
         if len(batch) == size:
             yield batch
             batch = []
-    if batch:
-        yield batch
+    for n in tail_sizes(len(batch)):
+        yield batch[:n]
+        batch = batch[n:]
+
+
+def tail_sizes(remainder: int) -> list[int]:
+    """Shard sizes for the ``remainder`` videos after the full shards: its binary digits, largest
+    first (13 -> [8, 4, 1]), so one more video leaves every shard but the trailing ones alone."""
+    return [1 << k for k in reversed(range(remainder.bit_length())) if remainder >> k & 1]
 
 
 def _write_shard(path: Path, meta: StoreMeta, batch: list[tuple[str, VideoFeatures]]) -> None:

@@ -83,11 +83,35 @@ def test_deterministic_and_appending_changes_only_the_tail(tmp_path):
     write_store(tmp_path / "b", META, videos(range(10)), 4)
     a = {p.name: sha(p) for p in (tmp_path / "a").iterdir()}
     assert a == {p.name: sha(p) for p in (tmp_path / "b").iterdir()}
-    write_store(tmp_path / "c", META, videos(range(11)), 4)
+    index = write_store(tmp_path / "c", META, videos(range(11)), 4)
+    assert [len(s.ids) for s in index.shards] == [4, 4, 2, 1]
     c = {p.name: sha(p) for p in (tmp_path / "c").iterdir()}
-    assert c["shard-00000.h5"] == a["shard-00000.h5"]
-    assert c["shard-00001.h5"] == a["shard-00001.h5"]
-    assert c["shard-00002.h5"] != a["shard-00002.h5"]
+    for name in ("shard-00000.h5", "shard-00001.h5", "shard-00002.h5"):
+        assert c[name] == a[name]
+    assert "shard-00003.h5" not in a
+
+
+@pytest.mark.parametrize(
+    ("n", "sizes"),
+    [(0, []), (1, [1]), (13, [8, 4, 1]), (16, [16]), (20, [16, 4]), (36, [16, 16, 4])],
+)
+def test_layout_full_shards_then_binary_tail(tmp_path, n, sizes):
+    index = write_store(tmp_path / "s", META, videos(range(n)), 16)
+    assert [len(s.ids) for s in index.shards] == sizes
+
+
+def test_appending_rewrites_only_the_merged_tail(tmp_path):
+    """Videos rewritten by each single append are few (the trailing tail shards), far fewer
+    than a fixed-size layout's partial last shard, and never a shard of sealed videos."""
+    rewritten = []
+    before: dict[str, str] = {}
+    for n in range(1, 17):
+        index = write_store(tmp_path / "s", META, videos(range(n)), 8)
+        after = {s.sha256: len(s.ids) for s in index.shards}
+        rewritten.append(sum(size for digest, size in after.items() if digest not in before))
+        before = after
+    # 2**j videos when j tail shards merge; a fixed-size layout would rewrite 1, 2, ..., 8
+    assert rewritten == [1, 2, 1, 4, 1, 2, 1, 8] * 2
 
 
 def test_other_encoder_is_refused(tmp_path):
