@@ -17,6 +17,11 @@
    visual-acoustic, title, audio) has its own head, and a learned gate over the branches that are
    present mixes branch and joint logits.
 
+The hybrid model also returns ``step_attention`` (batch, 2, steps): for each pair (tv, va), the
+share of the queries' cross-attention (mean over queries and heads) that fell on each time step,
+summed over the pair's streams; the rest went to the null key. It is read, never trained on:
+``chfen predict`` draws it as the timeline of what the model looked at.
+
 ``fusion: early`` replaces 3-5 by concatenating per-modality pooled tokens into an MLP;
 ``fusion: late`` by per-modality heads mixed by a learned gate. Modalities outside
 ``modalities`` are masked everywhere.
@@ -174,15 +179,18 @@ class CHFEN(nn.Module):
             queries = queries + shift * title_mask.view(-1, 1, 1)
         fused = {}
         available = {}
+        step_attention = []
         pairs = {"tv": ("subtitle", "visual"), "va": ("visual", "vocals_seq", "music_seq")}
         for i, (pair, names) in enumerate(pairs.items()):
             null = self.null_keys[i].expand(batch_size, 1, d)
             keys = torch.cat([null, *(t[n][0] for n in names)], dim=1)
             real = torch.cat([t[n][1] for n in names], dim=1)
             mask = torch.cat([real.new_ones(batch_size, 1), real], dim=1)
-            attended, _ = self.cross[pair](queries, keys, keys, key_padding_mask=~mask)
+            attended, attention = self.cross[pair](queries, keys, keys, key_padding_mask=~mask)
             fused[pair] = self.cross_norm(queries + attended) + self._type(pair)
             available[pair] = real.any(dim=1)
+            per_stream = attention[:, :, 1:].reshape(batch_size, n_q, len(names), -1)
+            step_attention.append(per_stream.mean(1).sum(1))
         vocals, vocals_mask = t["vocals"]
         music, music_mask = t["music"]
         tokens = torch.cat([fused["tv"], fused["va"], title, vocals, music], dim=1)
@@ -208,7 +216,13 @@ class CHFEN(nn.Module):
         )
         weights = self._masked_softmax(self.gate(pooled), present)
         logits = (weights.unsqueeze(-1) * all_logits).sum(1)
-        return {"logits": logits, "joint": joint, "branches": branch_logits, "gate": weights}
+        return {
+            "logits": logits,
+            "joint": joint,
+            "branches": branch_logits,
+            "gate": weights,
+            "step_attention": torch.stack(step_attention, dim=1),
+        }
 
     # -- early / late fusion ----------------------------------------------------------------
 

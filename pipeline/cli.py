@@ -60,5 +60,24 @@ def models_fetch(
         typer.echo(path)
 
 
+@app.command()
+def predict(
+    video: Path = typer.Argument(..., help="The clip to read (any file ffmpeg decodes)."),
+    title: str = typer.Option("", help="The post's title or caption (steers the model)."),
+    model: Path = typer.Option(Path("models"), help="Folder with chfen.json + chfen.safetensors."),
+    as_json: bool = typer.Option(False, "--json", help="Print the prediction as JSON."),
+    report: Path | None = typer.Option(None, help="Also draw it: a .png, or an .html page."),
+    mask: list[str] = typer.Option(
+        [], help="Hide a modality (title, visual, text, vocals, music); repeatable."
+    ),
+) -> None:
+    """Emotion of one clip outside the dataset: runs separate, ocr, track and embed on it as
+    the model's training features were made, then the model; prints the distribution on
+    Plutchik's wheel and what each modality contributed."""
+    from stages.predict.command import main
+
+    main(video, title, model, as_json, report, mask)
+
+
 if __name__ == "__main__":
     app()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dvclive import Live
+from model import provenance
 from model.data import FeatureDataset
 from model.factory import save
 from model.train import TrainResult, train
@@ -19,7 +20,8 @@ def run(
     live_dir: Path = Path("dvclive"),
     params_path: Path = Path("params.yaml"),
 ) -> TrainResult:
-    params = load_params(params_path, section="train").train
+    all_params = load_params(params_path, section=("train", *provenance.SECTIONS))
+    params = all_params.train
     entries = read_manifest(manifest)
     by_split = {s: [e for e in entries if e.split == s] for s in ("train", "val")}
     if not by_split["train"]:
@@ -50,6 +52,9 @@ def run(
             "feature_stores": {
                 name: store.index.fingerprint for name, store in train_ds.stores.items()
             },
+            provenance.KEY: provenance.FeatureProvenance.of(
+                all_params, {name: store.meta for name, store in train_ds.stores.items()}
+            ).model_dump(mode="json"),
         },
     )
     return result

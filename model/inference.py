@@ -1,0 +1,57 @@
+"""A trained model on one video: its distribution, what each modality adds, where it looked.
+
+A modality's contribution is measured the way the evaluate stage's ablation table measures a
+modality's value, by masking it at inference (``model.train.hide_modalities``): here, as the drop
+in the probability of the predicted class when that modality is hidden. A negative drop means
+the modality argued against the prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from model.data import collate, stream_kinds
+from model.train import hide_modalities
+
+PAIRS = ("tv", "va")  # CHFEN's coupled pairs, in the order of ``step_attention``
+
+
+@dataclass
+class Inference:
+    probabilities: np.ndarray  # (n_classes,), sums to 1
+    drops: dict[str, float]  # modality -> drop of the top class's probability when masked
+    step_attention: dict[str, np.ndarray] | None  # pair -> (steps,); None without cross-attention
+
+
+@torch.inference_mode()
+def infer(
+    model: nn.Module,
+    example: dict[str, np.ndarray],
+    modalities: Sequence[str],
+    hide: Sequence[str] = (),
+    measure: Sequence[str] = (),
+) -> Inference:
+    """Run ``model`` on one example (as ``FeatureDataset`` yields it) with ``hide`` masked, and
+    measure the contribution of each modality in ``measure`` on top of that."""
+    model.eval()
+    batch = hide_modalities(collate([example], stream_kinds(modalities)), hide)
+    out = model(batch)
+    probs = torch.softmax(out["logits"], -1)[0]
+    top = int(torch.argmax(probs))
+    drops = {}
+    for m in measure:
+        masked = torch.softmax(model(hide_modalities(batch, (m,)))["logits"], -1)[0]
+        drops[m] = float(probs[top] - masked[top])
+    attention = None
+    if "step_attention" in out:
+        steps = int(batch["step_mask"][0].sum())
+        attention = {
+            pair: out["step_attention"][0, i, :steps].double().numpy()
+            for i, pair in enumerate(PAIRS)
+        }
+    return Inference(probs.double().numpy(), drops, attention)

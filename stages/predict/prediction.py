@@ -1,0 +1,182 @@
+"""One clip through extraction and the model: the ``Prediction`` that ``chfen predict`` prints.
+
+Modalities the clip lacks, or that cannot be made here as they were for training, are masked and
+say why; the prediction is then the model's answer from what remains (the model was trained
+with modality dropout for this). Each available modality's contribution is the drop of the
+predicted class's probability when it is masked too.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from model.config import ModelConfig
+from model.data import STREAMS, FeatureDataset
+from model.factory import CONFIG_FILE, load
+from model.inference import infer
+from model.provenance import FeatureProvenance, read
+from pipeline.params import ALL_MODALITIES
+from stages.predict.extract import Extraction, extract
+from stages.predict.reading import Dyad, Emotion, dyads, primaries, top_emotions
+
+# Why a modality that nothing went wrong for is still empty.
+EMPTY = {
+    "title": "no title given (--title)",
+    "text": "no on-screen text recognised",
+    "visual": "no frames decoded",
+    "vocals": "no audio",
+    "music": "no audio",
+}
+
+
+class PredictError(ValueError):
+    """Nothing to predict from, or no usable model; the message says what to do."""
+
+
+class ModalityReport(BaseModel):
+    name: str
+    available: bool
+    reason: str | None = None  # why it is unavailable (masked)
+    contribution: float | None = None  # drop of the top class's probability when masked
+
+
+class Subtitle(BaseModel):
+    start: float
+    end: float
+    text: str
+
+
+class Timeline(BaseModel):
+    """CHFEN's cross-attention per time step: for each coupled pair (tv: subtitles + visual,
+    va: visual + audio), the share of its queries' attention on each step of the clip."""
+
+    step_s: float
+    pairs: dict[str, list[float]]
+
+
+class Prediction(BaseModel):
+    video: str
+    title: str
+    model: dict[str, str]
+    labels: str
+    distribution: dict[str, float]  # over the model's label space; sums to 1
+    primaries: dict[str, float]  # the same mass on the 8 primaries of the wheel
+    top: list[Emotion]
+    dyads: list[Dyad]
+    modalities: list[ModalityReport]
+    timeline: Timeline | None
+    subtitles: list[Subtitle]
+    backends: dict[str, str]
+    notes: list[str]
+
+
+def load_model(model_dir: Path) -> tuple[object, ModelConfig, FeatureProvenance]:
+    model_dir = Path(model_dir)
+    if not (model_dir / CONFIG_FILE).is_file():
+        raise PredictError(
+            f"{model_dir}: no {CONFIG_FILE}; train a model first (dvc repro train) or "
+            "point --model at the folder holding chfen.json and chfen.safetensors"
+        )
+    try:
+        record = read(model_dir)
+        model, cfg = load(model_dir)
+    except ValueError as e:  # unreadable metadata, or weights that fail their check
+        raise PredictError(f"{model_dir}: cannot load the model: {e}") from None
+    if record is None:
+        raise PredictError(
+            f"{model_dir / CONFIG_FILE}: no record of how its features were extracted (the "
+            "model predates `chfen predict`); retrain it with `dvc repro train`"
+        )
+    return model, cfg, record
+
+
+def predict(
+    video: Path,
+    title: str = "",
+    model_dir: Path = Path("models"),
+    mask: Sequence[str] = (),
+    show_progress: bool = False,
+) -> Prediction:
+    """Extract ``video``'s features in a temporary folder and run the model on them."""
+    unknown = sorted(set(mask) - set(ALL_MODALITIES))
+    if unknown:
+        raise PredictError(f"--mask: unknown modality {unknown}; known: {list(ALL_MODALITIES)}")
+    video = Path(video)
+    if not video.is_file():
+        raise PredictError(f"{video}: no such file")
+    model, cfg, record = load_model(model_dir)
+    with tempfile.TemporaryDirectory(prefix="chfen-predict-") as work:
+        extraction = extract(video, title, record, Path(work), show_progress)
+        return run_model(model, cfg, extraction, mask, model_dir)
+
+
+def run_model(
+    model: object,
+    cfg: ModelConfig,
+    extraction: Extraction,
+    mask: Sequence[str] = (),
+    model_dir: Path = Path("models"),
+) -> Prediction:
+    """The model on extracted features, with ``mask`` hidden on request."""
+    example = FeatureDataset([extraction.entry], extraction.features, cfg.modalities, cfg.labels)[0]
+    reports = []
+    for m in cfg.modalities:
+        present = any(bool(example[f"{s}_mask"].any()) for s, _ in STREAMS[m][1])
+        reason = None
+        if m in mask:
+            reason = "masked on request (--mask)"
+        elif not present:
+            reason = next(
+                (f"{p.message} ({p.where})" for p in extraction.problems if m in p.modalities),
+                EMPTY[m],
+            )
+        reports.append(ModalityReport(name=m, available=reason is None, reason=reason))
+    available = [r.name for r in reports if r.available]
+    if not available:
+        why = "; ".join(f"{r.name}: {r.reason}" for r in reports)
+        raise PredictError(f"{extraction.entry.source_file}: no modality to predict from ({why})")
+    hidden = [r.name for r in reports if not r.available]
+    result = infer(
+        model,
+        example,
+        cfg.modalities,
+        hide=hidden,
+        measure=available if len(available) > 1 else (),
+    )
+    for r in reports:
+        r.contribution = result.drops.get(r.name)
+    probs = result.probabilities / result.probabilities.sum()
+    shares = primaries(probs, cfg.labels)
+    timeline = None
+    if result.step_attention is not None and extraction.video_readable:
+        timeline = Timeline(
+            step_s=extraction.step_s,
+            pairs={pair: [float(v) for v in a] for pair, a in result.step_attention.items()},
+        )
+    notes = [f"{p.where}: {p.message}" for p in extraction.problems]
+    if not extraction.video_readable:
+        notes.append("prediction from the title alone: the video could not be read")
+    return Prediction(
+        video=extraction.entry.source_file,
+        title=extraction.entry.title,
+        model={
+            "dir": str(model_dir),
+            "model": cfg.model,
+            "fusion": cfg.fusion,
+            "labels": cfg.labels,
+        },
+        labels=cfg.labels,
+        distribution={c: float(p) for c, p in zip(cfg.classes, probs, strict=True)},
+        primaries=shares,
+        top=top_emotions(probs, cfg.labels),
+        dyads=dyads(shares),
+        modalities=reports,
+        timeline=timeline,
+        subtitles=[Subtitle(start=c.start, end=c.end, text=c.text) for c in extraction.subtitles],
+        backends=extraction.backends,
+        notes=notes,
+    )
