@@ -15,6 +15,9 @@ Split = Literal["train", "val", "test"]
 # A manifest id becomes file names in every per-video stage (``<id>.srt``, ``<id>/vocals.flac``):
 # a hand-edited or foreign manifest cannot smuggle ``../x`` past the clean stage's check.
 SafeId = Annotated[str, AfterValidator(check_id)]
+# Longer "titles" are a crawler's mapping error (a whole page in the title field), not a title:
+# platforms cap captions at a few thousand characters.
+MAX_TITLE_CHARS = 10_000
 
 
 class Engagement(BaseModel):
@@ -42,7 +45,7 @@ class VideoRecord(BaseModel):
     platform: str
     account: str | None = None
     account_name: str | None = None
-    title: str = ""
+    title: str = Field(default="", max_length=MAX_TITLE_CHARS)
     published_at: datetime | None = None
     duration_s: float | None = Field(default=None, ge=0)
     engagement: Engagement = Field(default_factory=Engagement)

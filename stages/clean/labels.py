@@ -67,7 +67,33 @@ def read_sheets(folder: Path) -> tuple[list[Vote], list[SheetProblem]]:
                 )
             except (TypeError, ValueError) as e:
                 problems.append(SheetProblem(sheet, i, f"bad row: {e}".splitlines()[0]))
-    return votes, problems
+    return _drop_conflicts(votes, problems)
+
+
+def _drop_conflicts(
+    votes: list[Vote], problems: list[SheetProblem]
+) -> tuple[list[Vote], list[SheetProblem]]:
+    """An annotator who gave one video two different labels in the same round contradicts
+    themselves: which one counts would depend on row order, so neither does, and the conflict is
+    reported (a later round of theirs still counts)."""
+    labels: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    sheets: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    for v in votes:
+        labels[(v.video_id, v.annotator, v.round)].add(v.label)
+        sheets[(v.video_id, v.annotator, v.round)].add(v.sheet)
+    conflicts = {key for key, found in labels.items() if len(found) > 1}
+    for key in sorted(conflicts):
+        video_id, annotator, round_ = key
+        problems.append(
+            SheetProblem(
+                ", ".join(sorted(sheets[key])),
+                None,
+                f"annotator {annotator!r} gave video {video_id!r} conflicting labels in round "
+                f"{round_}: {sorted(labels[key])}; none of them counts",
+            )
+        )
+    kept = [v for v in votes if (v.video_id, v.annotator, v.round) not in conflicts]
+    return kept, problems
 
 
 @dataclass(frozen=True)

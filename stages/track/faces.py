@@ -37,6 +37,10 @@ def detect_faces(
     """Faces in an RGB ``image``, most probable first. ``scale`` maps the image's pixels to the
     video's displayed pixels (boxes are reported in the latter; area ratios do not change)."""
     h, w = image.shape[:2]
+    if min(h, w) < min_face_size:
+        # No face of the minimum size fits (a 16x8192 video): MTCNN's image pyramid would be
+        # empty, and facenet-pytorch raises on it instead of finding nothing.
+        return []
     boxes, probs = _mtcnn(min_face_size).detect(image)
     if boxes is None:
         return []

@@ -1,5 +1,6 @@
 """MTCNN (weights shipped in the facenet-pytorch wheel) on real photographs."""
 
+import numpy as np
 import pytest
 
 from stages.track.faces import detect_faces
@@ -28,3 +29,10 @@ def test_boxes_are_reported_in_display_pixels():
 @pytest.mark.parametrize("name", ["coffee", "rocket"])
 def test_no_face_where_there_is_nobody(name):
     assert detect_faces(photo(name), min_probability=0.9, min_face_size=20) == []
+
+
+@pytest.mark.parametrize("shape", [(8192, 16, 3), (2, 8192, 3), (12, 12, 3)])
+def test_frames_too_thin_for_a_face_have_none(shape):
+    """Absurd video shapes (a 16x8192 upload) find no face instead of crashing MTCNN."""
+    image = np.full(shape, 128, dtype=np.uint8)
+    assert detect_faces(image, min_probability=0.9, min_face_size=20) == []
