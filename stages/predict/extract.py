@@ -90,6 +90,7 @@ def extract(
 ) -> Extraction:
     """Run the extraction stages on ``video`` in folder ``work`` (which the caller removes)."""
     work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
     params_path = work / "params.yaml"
     _write_params(record.params(), work, params_path)
     manifest = work / "manifest.jsonl"
