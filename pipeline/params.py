@@ -30,13 +30,35 @@ class Section(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+class TaskResources(Section):
+    """What one video's task reserves on a Ray node. Ray places a task only on a node with these
+    free, so a stage that asks for a GPU lands on GPU nodes and CPU stages fill the rest."""
+
+    num_cpus: float = Field(default=1, ge=0)
+    num_gpus: float = Field(default=0, ge=0, description="fractions share one GPU")
+    memory_gb: float | None = Field(default=None, gt=0, description="RAM reserved per task")
+
+
 class RunnerParams(Section):
-    workers: int | None = Field(default=None, ge=1, description="None: one per CPU core")
+    workers: int | None = Field(
+        default=None, ge=1, description="None: one per CPU core (ray: as the cluster allows)"
+    )
     max_failure_ratio: float = Field(default=0.1, ge=0, le=1)
     cache_dir: Path = Path(".chfen/cache")
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = Field(
+        default=None, description="None: $RAY_ADDRESS, else a Ray started for the run"
+    )
+    max_retries: int = Field(default=3, ge=0, description="ray: re-runs of a dead worker's task")
+    resources: dict[str, TaskResources] = Field(
+        default_factory=dict, description="ray: per-stage requests; unlisted stages: 1 CPU"
+    )
 
     def resolved_workers(self) -> int:
         return self.workers or os.cpu_count() or 1
+
+    def resources_for(self, stage: str) -> TaskResources:
+        return self.resources.get(stage, TaskResources())
 
 
 class SplitParams(Section):

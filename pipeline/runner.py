@@ -8,7 +8,8 @@ stopped: everything committed before the kill is a cache hit.
 
 Per-video work is a pure function ``work(item, out_dir) -> dict``: it reads the video, writes
 any files into ``out_dir`` and returns a JSON-serialisable result. Workers never commit; the
-driver alone writes the cache, so any executor that can run the function can be plugged in.
+driver alone writes the cache, so any executor that can run the function can be plugged in:
+``runner.executor: ray`` runs it as Ray tasks on a cluster (``pipeline.ray_executor``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pipeline.params import RunnerParams, Section
 from pipeline.workcache import WorkCache
 
 Work = Callable[["WorkItem", Path], dict[str, Any]]
+WORKER_DIED = "worker process died (killed or crashed) on this video"
 console = Console(stderr=True)
 
 
@@ -146,7 +148,11 @@ def run_per_video(
             progress.update(task, advance=1, failed=failed)
 
         workers = min(runner.resolved_workers(), max(len(todo), 1))
-        if workers <= 1:
+        if runner.executor == "ray" and todo:
+            from pipeline.ray_executor import run_on_ray
+
+            run_on_ray(stage, work, todo, cache, runner, finish)
+        elif workers <= 1:
             for item, key in todo:
                 staging = cache.staging()
                 finish(item, key, staging, *_attempt(work, item, staging))
@@ -184,7 +190,7 @@ def _run_pool(
             try:
                 result, error = future.result()
             except BrokenProcessPool:
-                result, error = None, "worker process died (killed or crashed) on this video"
+                result, error = None, WORKER_DIED
             finish(item, key, staging, result, error)
 
 
