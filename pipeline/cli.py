@@ -44,6 +44,35 @@ def sample(
     typer.echo(f"sample: {summary}")
 
 
+@app.command("import")
+def import_(
+    fmt: str = typer.Argument(..., metavar="FORMAT", help="ravdess, crema-d, meld or folder."),
+    source: Path = typer.Argument(..., help="The dataset's folder (or one MELD table)."),
+    out: Path = typer.Option(..., help="The raw folder to write, e.g. data/raw-ravdess."),
+    actors: str | None = typer.Option(None, help="RAVDESS/CREMA-D actors to take: 1-8, 1001,1002"),
+    calm: str = typer.Option("serenity", help="RAVDESS calm: serenity (low joy) or drop."),
+    label_set: str | None = typer.Option(
+        None, help="folder: the CSV's label set (ekman6, meld7, ...); default wheel words."
+    ),
+) -> None:
+    """Import a public emotion dataset into the raw layout a crawl produces (labels mapped onto
+    Plutchik's wheel, originals kept); then point clean at it with clean.min_annotations: 1."""
+    from pipeline.importers import import_dataset
+    from pipeline.importers.selection import Selection, parse_ranges
+
+    if calm not in ("serenity", "drop"):
+        raise typer.BadParameter("choose serenity or drop", param_hint="--calm")
+    try:
+        selection = Selection(actors=parse_ranges(actors) if actors else None, calm=calm)
+        summary = import_dataset(fmt, source, out, selection, label_set)
+    except (ValueError, FileExistsError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    for problem in summary.problems:
+        typer.echo(f"skipped: {problem}", err=True)
+    typer.echo(f"import: {summary}")
+
+
 @models_app.command("fetch")
 def models_fetch(
     family: str = typer.Argument(..., help="Which weights: demucs."),

@@ -113,8 +113,13 @@ class Wheel(BaseModel):
 
     def resolve(self, label: str, label_set: str | None = None) -> Resolution:
         """Resolve a label written by an annotator (``label_set=None``: wheel words in English or
-        Chinese, intensity words, dyads, "neutral") or from a named label set (``mappings``)."""
+        Chinese, intensity words, dyads, "neutral", or a label qualified by its set such as
+        ``sentiment3:positive``, which importers write when no single wheel word says it) or
+        from a named label set (``mappings``)."""
         key = _normalise(label)
+        prefix, qualified, rest = key.partition(":")
+        if label_set is None and qualified and prefix in self.mappings:
+            return self.resolve(rest, prefix)
         if label_set is not None:
             table = self.mappings.get(label_set)
             if table is None:

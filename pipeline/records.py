@@ -12,6 +12,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeIn
 from pipeline.safe_paths import check_id
 
 Split = Literal["train", "val", "test"]
+# What an item's media holds: a video (frames, maybe audio), audio only (imported speech corpora,
+# no frames: ocr and track skip it, visual features are masked) or text only (an utterance with
+# no media file at all: only text features).
+MediaKind = Literal["video", "audio", "text"]
 # A manifest id becomes file names in every per-video stage (``<id>.srt``, ``<id>/vocals.flac``):
 # a hand-edited or foreign manifest cannot smuggle ``../x`` past the clean stage's check.
 SafeId = Annotated[str, AfterValidator(check_id)]
@@ -37,6 +41,8 @@ class VideoRecord(BaseModel):
     ``id`` is the platform's id as crawled (not yet checked as safe for paths: the clean stage
     does that and rejects hostile ids). ``video_file`` is the local file name relative to the raw
     videos folder when the source names one; otherwise the clean stage looks for ``<id>.mp4``.
+    ``media_kind`` is what the source says its media is (importers of speech and text corpora
+    declare ``audio`` or ``text``); a crawl's items are videos, and one without frames is broken.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -50,6 +56,7 @@ class VideoRecord(BaseModel):
     duration_s: float | None = Field(default=None, ge=0)
     engagement: Engagement = Field(default_factory=Engagement)
     video_file: str | None = None
+    media_kind: MediaKind = "video"
     url: str | None = None
     source_file: str
     source_index: NonNegativeInt
@@ -100,7 +107,12 @@ class LabelSummary(BaseModel):
 
 
 class ManifestEntry(BaseModel):
-    """One kept video: the record, where its file is, what it holds, its label and its split."""
+    """One kept video: the record, where its file is, what it holds, its label and its split.
+
+    ``kind`` says which modalities the item can have: ``video`` (frames, maybe audio), ``audio``
+    (no frames) or ``text`` (no file: ``video`` is None, ``media`` is empty, and the content hash
+    is a hash of the id and text).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -111,9 +123,10 @@ class ManifestEntry(BaseModel):
     published_at: datetime | None = None
     engagement: Engagement
     source_file: str
-    video: str
+    video: str | None
     content_hash: str
     media: MediaInfo
+    kind: MediaKind = "video"
     label: LabelSummary
     split: Split
 

@@ -7,11 +7,12 @@ import json
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from pipeline import atomic
 from pipeline.params import Params, Section
 from pipeline.records import ManifestEntry
-from pipeline.runner import RunReport, Work, WorkItem, run_per_video
+from pipeline.runner import Outcome, RunReport, Work, WorkItem, run_per_video
 from pipeline.safe_paths import child
 
 DEFAULT_MANIFEST = Path("data/interim/manifest.jsonl")
@@ -45,10 +46,19 @@ def run_manifest_stage(
     version: str,
     params: Params,
     show_progress: bool = True,
+    skip: Callable[[ManifestEntry], dict[str, Any] | None] | None = None,
 ) -> RunReport:
-    """Run ``work`` over the manifest's videos and fail above the failure budget."""
-    items = [WorkItem(e.id, Path(e.video), e.content_hash) for e in entries]
-    report = run_per_video(
+    """Run ``work`` over the manifest's videos and fail above the failure budget.
+
+    ``skip(entry)`` returns the result to record, without running ``work``, for an item the
+    stage has nothing to do for (an audio-only item in a frame stage, a text-only item in an
+    audio stage), or None to process it. Skipped items are successes with no files, so their
+    result row says why they have no output instead of their silently missing."""
+    skipped = {e.id: result for e in entries if skip and (result := skip(e)) is not None}
+    items = [
+        WorkItem(e.id, Path(e.video or ""), e.content_hash) for e in entries if e.id not in skipped
+    ]
+    done = run_per_video(
         stage,
         items,
         work,
@@ -57,8 +67,25 @@ def run_manifest_stage(
         runner=params.runner,
         show_progress=show_progress,
     )
+    by_id = {o.item.id: o for o in done.outcomes}
+    report = RunReport(
+        stage,
+        [
+            by_id[e.id]
+            if e.id not in skipped
+            else Outcome(WorkItem(e.id, Path(e.video or ""), e.content_hash), skipped[e.id])
+            for e in entries
+        ],
+    )
     report.check(params.runner.max_failure_ratio)
     return report
+
+
+def skip_without_frames(entry: ManifestEntry) -> dict[str, Any] | None:
+    """``skip`` for stages that read frames (ocr, track): audio-only and text-only items."""
+    if entry.kind == "video":
+        return None
+    return {"skipped": f"{entry.kind}_only", "detail": "the item has no video stream"}
 
 
 def failure_rows(report: RunReport) -> list[str]:

@@ -238,6 +238,7 @@ class _Raw:
     shares: Any = None
     video_file: Any = None
     url: Any = None
+    media_kind: Any = None
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,7 @@ _FLAT_ALIASES: dict[str, tuple[str, ...]] = {
     "video_file": ("videofile", "file", "filename", "videopath", "localpath", "path"),
     "url": ("url", "shareurl", "videourl", "link", "webpageurl"),
     "platform": ("platform",),
+    "media_kind": ("mediakind", "media"),
 }
 
 
@@ -424,6 +426,7 @@ def _flat(item: dict[str, Any]) -> _Raw:
         shares=pick("shares")[1],
         video_file=pick("video_file")[1],
         url=pick("url")[1],
+        media_kind=pick("media_kind")[1],
     )
 
 
@@ -681,6 +684,8 @@ def _convert(
                 shares=parse_count(raw.shares),
             ),
             video_file=_file_name(raw.video_file),
+            # Absent means a video; anything else must name a kind (the schema says which).
+            media_kind=clean_text(str(raw.media_kind)).lower() if raw.media_kind else "video",
             url=_url(raw.url),
             source_file=source_file,
             source_index=index,

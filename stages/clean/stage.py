@@ -9,6 +9,7 @@ item order within a file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,7 +20,15 @@ from pipeline import atomic
 from pipeline.hashing import HashIndex
 from pipeline.media import MediaError, probe
 from pipeline.params import CleanParams, Params, Section, load_params
-from pipeline.records import ManifestEntry, MediaInfo, Reason, Rejection, VideoRecord, Vote
+from pipeline.records import (
+    ManifestEntry,
+    MediaInfo,
+    MediaKind,
+    Reason,
+    Rejection,
+    VideoRecord,
+    Vote,
+)
 from pipeline.runner import WorkItem, run_per_video
 from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
 from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
@@ -99,9 +108,10 @@ def run(
             published_at=c.record.published_at,
             engagement=c.record.engagement,
             source_file=c.record.source_file,
-            video=_display_path(c.video),
+            video=_display_path(c.video) if c.video is not None else None,
             content_hash=c.content_hash,
             media=c.media,
+            kind=c.kind,
             label=summary,
             split=splits[c.record.id],
         )
@@ -126,9 +136,10 @@ def run(
 @dataclass
 class _Candidate:
     record: VideoRecord
-    video: Path
+    video: Path | None  # None: a text-only item
     content_hash: str = ""
     media: MediaInfo | None = None
+    kind: MediaKind = "video"
 
 
 def _read_crawls(folder: Path) -> tuple[list[VideoRecord], list[Rejection]]:
@@ -170,6 +181,9 @@ def _check_records(
             )
             continue
         seen[identity_key(rec.id)] = rec
+        if rec.media_kind == "text":
+            kept.append(_text_only(rec))
+            continue
         if not video.is_file():
             rejected.append(
                 _reject(rec, Reason.MISSING_VIDEO, f"{_display_path(video)} is not on disk")
@@ -187,6 +201,8 @@ def _check_records(
 def _probe(
     candidates: list[_Candidate], params: Params
 ) -> tuple[list[_Candidate], list[Rejection]]:
+    text_only = [c for c in candidates if c.video is None]
+    candidates = [c for c in candidates if c.video is not None]
     with HashIndex(params.runner.cache_dir / "hashes.sqlite") as index:
         for cand in candidates:
             cand.content_hash = index.digest(cand.video)
@@ -210,7 +226,7 @@ def _probe(
         else:
             cand.media = MediaInfo.model_validate(outcome.result["media"])
             kept.append(cand)
-    return kept, rejected
+    return text_only + kept, rejected
 
 
 def _check_media(
@@ -222,10 +238,14 @@ def _check_media(
     for cand in candidates:
         media = cand.media
         assert media is not None
-        if not media.has_video:
-            rejected.append(
-                _reject(cand.record, Reason.NO_VIDEO_STREAM, "the file has no video stream")
-            )
+        if cand.kind == "text":
+            kept.append(cand)
+            continue
+        declared_audio = cand.record.media_kind == "audio"
+        cand.kind = "video" if media.has_video else "audio"
+        if not media.has_video and not (declared_audio and media.has_audio):
+            detail = "the file has no audio" if declared_audio else "the file has no video"
+            rejected.append(_reject(cand.record, Reason.NO_VIDEO_STREAM, f"{detail} stream"))
         elif media.duration_s < cfg.min_duration_s:
             rejected.append(
                 _reject(
@@ -256,6 +276,17 @@ def _check_media(
             seen[cand.content_hash] = cand
             kept.append(cand)
     return kept, rejected
+
+
+def _text_only(rec: VideoRecord) -> _Candidate:
+    """A text-only item (declared by its source): no file to find or probe. Its content hash
+    covers the id as well as the text, since short utterances ("Oh my God!") recur and are not
+    re-uploads of one another."""
+    digest = hashlib.sha256(f"text\0{rec.id}\0{rec.title}".encode()).hexdigest()
+    media = MediaInfo(
+        duration_s=rec.duration_s or 0.0, has_video=False, has_audio=False, size_bytes=0
+    )
+    return _Candidate(rec, None, content_hash=digest, media=media, kind="text")
 
 
 def _reject(rec: VideoRecord, reason: Reason, detail: str) -> Rejection:

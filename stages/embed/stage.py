@@ -42,7 +42,7 @@ def run(
     items = []
     for entry in entries:
         key, inputs = job.inputs(entry)
-        items.append(WorkItem(entry.id, Path(entry.video), key, inputs))
+        items.append(WorkItem(entry.id, Path(entry.video or ""), key, inputs))
     report = run_per_video(
         f"embed_{modality}",
         items,

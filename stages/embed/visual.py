@@ -66,7 +66,7 @@ def job(params: Params, upstream: Upstream) -> Job:
         tracks = upstream.tracks / f"{entry.id}.json"
         steps = n_steps(entry.media.duration_s, params.embed.step_s, params.embed.max_steps)
         key = input_hash(entry.content_hash, file_bytes(tracks), str(steps))
-        return key, {"tracks": str(tracks), "steps": steps}
+        return key, {"tracks": str(tracks), "steps": steps, "has_frames": entry.kind == "video"}
 
     work = partial(
         encode_visual,
@@ -92,7 +92,9 @@ def encode_visual(
     encoder = image_encoder(backend, folder, batch_size)
     steps = int(item.inputs["steps"])
     frames: dict[int, np.ndarray] = {}
-    for frame in sample_frames(item.path, fps=1 / step_s, max_side=FRAME_MAX_SIDE):
+    # An audio- or text-only item has no frames: every visual stream stays masked.
+    sampled = sample_frames(item.path, fps=1 / step_s, max_side=FRAME_MAX_SIDE)
+    for frame in sampled if item.inputs.get("has_frames", True) else ():
         k = step_of(frame.t, step_s)
         if k >= steps:
             break

@@ -26,6 +26,7 @@ from pipeline.video_stage import (
     publish,
     read_manifest,
     run_manifest_stage,
+    skip_without_frames,
 )
 from stages.ocr.assemble import band_record, classify, cue_records, subtitle_cues, text_events
 from stages.ocr.cues import to_srt
@@ -128,6 +129,7 @@ def run(
         version=engine_version(models),
         params=params,
         show_progress=show_progress,
+        skip=skip_without_frames,
     )
     publish(
         Path(out),

@@ -23,6 +23,7 @@ import soxr
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.params import load_params
+from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport, WorkItem
 from pipeline.safe_paths import check_id
 from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
@@ -115,6 +116,7 @@ def run(
         version=backend.version,
         params=params,
         show_progress=show_progress,
+        skip=_skip_text_only,
     )
     durations = {e.id: e.media.duration_s for e in entries}
     rows = [
@@ -147,6 +149,11 @@ def _index_row(
         levels=result.get("levels", {}),
         files={role: f"{video_id}/{name}" for role, name in FILES.items()} if has_audio else {},
     )
+
+
+def _skip_text_only(entry: ManifestEntry) -> dict[str, Any] | None:
+    """A text-only item has no file to take audio from: a missing modality, not a failure."""
+    return {"has_audio": False, "missing_reason": "text_only"} if entry.kind == "text" else None
 
 
 def _encoder_mono(stem: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from pipeline.video_stage import (
     publish,
     read_manifest,
     run_manifest_stage,
+    skip_without_frames,
 )
 from stages.track import detectors
 from stages.track.faces import detect_faces
@@ -66,6 +67,7 @@ def run(
         version=version,
         params=params,
         show_progress=show_progress,
+        skip=skip_without_frames,
     )
     publish(
         Path(out),
