@@ -357,6 +357,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ParamsError(f"{path}: not valid YAML: {e}") from None
+    except RecursionError:
+        raise ParamsError(f"{path}: nested too deeply to be a params file") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
