@@ -61,6 +61,7 @@ class Timeline(BaseModel):
 class Prediction(BaseModel):
     video: str
     title: str
+    duration_s: float  # as probed (0 when the video could not be read)
     model: dict[str, str]
     labels: str
     distribution: dict[str, float]  # over the model's label space; sums to 1
@@ -163,6 +164,7 @@ def run_model(
     return Prediction(
         video=extraction.entry.source_file,
         title=extraction.entry.title,
+        duration_s=extraction.entry.media.duration_s if extraction.video_readable else 0.0,
         model={
             "dir": str(model_dir),
             "model": cfg.model,

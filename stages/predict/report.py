@@ -216,13 +216,30 @@ def draw_timeline(ax: Axes, p: Prediction) -> None:
         label, colour = PAIR_STYLE.get(pair, (pair, "grey"))
         x = np.arange(len(values)) * step + (k + 1) * width
         ax.bar(x, values, width=width, color=colour, alpha=0.85, label=label, align="center")
-    for s in p.subtitles:
-        ax.axvspan(s.start, s.end, ymin=0, ymax=0.06, color="#555", alpha=0.6, lw=0)
+    peak = max((max(v, default=0.0) for v in p.timeline.pairs.values()), default=0.0)
+    ax.set_ylim(0, max(peak, 0.05) * 1.45)  # headroom for the subtitle ribbon and legend
+    for n, s in enumerate(p.subtitles, start=1):
+        ax.axvspan(s.start, s.end, ymin=0.86, ymax=0.95, color="#777", alpha=0.45, lw=0)
+        ax.text(
+            (s.start + s.end) / 2,
+            0.905,
+            str(n),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="center",
+            fontsize=8,
+            clip_on=True,
+        )
     ax.set_xlim(0, steps * step)
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("seconds" + ("  (grey: subtitle on screen)" if p.subtitles else ""))
+    shown = steps * step
+    xlabel = "seconds"
+    if p.duration_s > shown + step:
+        xlabel += f" (the first {shown:g} s of {p.duration_s:g} s: embed.max_steps)"
+    if p.subtitles:
+        xlabel += "; grey: subtitle n on screen"
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("share of attention")
-    ax.legend(loc="upper right", fontsize=9, frameon=False, ncols=2)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False, ncols=2)
     ax.grid(axis="y", alpha=0.3)
 
 
@@ -260,7 +277,10 @@ def draw_contributions(ax: Axes, p: Prediction) -> None:
 def draw_subtitles(ax: Axes, p: Prediction) -> None:
     ax.axis("off")
     ax.set_title("Recognised subtitles", fontsize=12, loc="left")
-    lines = [f"{s.start:5.1f}–{s.end:5.1f} s   {s.text}" for s in p.subtitles[:MAX_SUBTITLES]]
+    lines = [
+        f"{n:2d}   {s.start:5.1f}–{s.end:5.1f} s   {s.text}"
+        for n, s in enumerate(p.subtitles[:MAX_SUBTITLES], start=1)
+    ]
     if len(p.subtitles) > MAX_SUBTITLES:
         lines.append(f"… and {len(p.subtitles) - MAX_SUBTITLES} more")
     if not lines:
