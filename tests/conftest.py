@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import pipeline.offline
+from tests.sample_project import sample_project  # noqa: F401  (one dvc repro per session)
 
 pipeline.offline.enable()
 

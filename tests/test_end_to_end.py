@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from tests.sample_project import sh
+
 pytestmark = pytest.mark.slow
 
 
-def sh(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    run = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert run.returncode == 0, f"{args} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    return run
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A copy of the project's pipeline definition and code, with a small generated dataset."""
-    proj = tmp_path_factory.mktemp("project")
-    for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
-        shutil.copy(ROOT / name, proj / name)
-    for package in ("pipeline", "stages", "model"):
-        shutil.copytree(
-            ROOT / package, proj / package, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    sh(["git", "init", "-q"], proj)
-    sh(["dvc", "init", "-q"], proj)
-    sh(["dvc", "config", "core.analytics", "false"], proj)
-    sh(["git", "add", "-A"], proj)
-    sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "project"], proj)
-    sh(["chfen", "sample", "--out", "data/raw", "--videos", "8", "--seed", "3"], proj)
-    sh(["dvc", "repro"], proj)
-    return proj
+@pytest.fixture
+def project(sample_project) -> Path:
+    """The session's scratch project (tests/sample_project.py), after one ``dvc repro``."""
+    return sample_project
 
 
 def test_manifest_and_rejections_match_the_answer_key(project):
