@@ -69,6 +69,7 @@ def test_tiktok_item_detail_becomes_a_record(crawl: Path) -> None:
         "engagement": {"views": 19100000, "likes": 1700000, "comments": 7121, "shares": 8829},
         "video_file": None,
         "url": None,
+        "media_kind": "video",
         "source_file": "tiktok_item_detail_2023/response.json",
         "source_index": 0,
     }
