@@ -73,6 +73,29 @@ def import_(
     typer.echo(f"import: {summary}")
 
 
+@app.command()
+def evaluate(
+    model: Path = typer.Option(Path("models"), help="Folder with chfen.json + chfen.safetensors."),
+    manifest: Path = typer.Option(..., help="Any manifest, e.g. another dataset's."),
+    features: Path = typer.Option(Path("data/features"), help="That manifest's feature stores."),
+    split: str = typer.Option("all", help="all, train, val or test."),
+    out: Path | None = typer.Option(None, help="Write metrics.json and evaluation.md here."),
+) -> None:
+    """Score a trained model on any manifest, at the finest label space both share and every
+    coarser view of the wheel."""
+    from stages.evaluate.stage import evaluate as score
+    from stages.evaluate.stage import render, write_reports
+
+    if split not in ("all", "train", "val", "test"):
+        raise typer.BadParameter("choose all, train, val or test", param_hint="--split")
+    result = run_stage(
+        lambda: score(model, manifest, features, None if split == "all" else split, ablate=True)
+    )
+    if out is not None:
+        write_reports(dict(result), out)
+    typer.echo(render(result), nl=False)
+
+
 @models_app.command("fetch")
 def models_fetch(
     family: str = typer.Argument(..., help="Which weights: demucs."),

@@ -8,46 +8,80 @@ import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from sklearn.metrics import f1_score
+
 from model.data import FeatureDataset
-from model.factory import load
-from model.labels import classes
+from model.factory import CONFIG_FILE, load
+from model.labels import classes, project
 from model.metrics import confusion, scores
 from model.train import predict
 from pipeline import atomic
 from pipeline.params import ParamsError, load_params
+from pipeline.plutchik import Granularity
+from pipeline.records import ManifestEntry
 from pipeline.video_stage import read_manifest
 
 
 def evaluate(
     model_dir: Path, manifest: Path, features: Path, split: str | None, ablate: bool
 ) -> dict[str, Any]:
-    """Score a trained model on ``split`` of ``manifest`` (every video when ``split`` is None)."""
+    """Score a trained model on ``split`` of ``manifest`` (every video when ``split`` is None).
+
+    The manifest may come from another dataset than the model's: scores are given at the finest
+    label space both support (``shared_labels``; a dataset without intensities cannot be scored
+    on the 24 graded emotions) and every coarser one, and ``classes_in_data`` with
+    ``macro_f1_in_data`` say how the model does on the classes the manifest actually has."""
+    if not (Path(model_dir) / CONFIG_FILE).is_file():
+        raise ParamsError(f"{model_dir}: no trained model ({CONFIG_FILE}); train one first")
     model, cfg = load(model_dir)
     entries = [e for e in read_manifest(manifest) if split is None or e.split == split]
     if not entries:
         raise ParamsError(f"{manifest}: no videos in split {split!r} to evaluate on")
     ds = FeatureDataset(entries, features, cfg.modalities, cfg.labels)
-    probs, targets = predict(model, ds)
+    space = shared_labels(cfg.labels, entries)
+    probs, targets = (project(a, cfg.labels, space) for a in predict(model, ds))
     result: dict[str, Any] = {
         "model": cfg.model,
         "fusion": cfg.fusion,
-        "labels": cfg.labels,
+        "model_labels": cfg.labels,
+        "labels": space,
         "split": split or "all",
         "videos": len(entries),
-        **scores(probs, targets, cfg.labels),
+        **scores(probs, targets, space),
+        **in_data(probs, targets, space),
     }
     if ablate and len(cfg.modalities) > 1:
         result["ablation"] = {}
         for m in cfg.modalities:
-            p, t = predict(model, ds, hide=(m,))
-            s = scores(p, t, cfg.labels)
+            p, t = (project(a, cfg.labels, space) for a in predict(model, ds, hide=(m,)))
+            s = scores(p, t, space)
             result["ablation"][m] = {
                 "macro_f1": s["macro_f1"],
                 "accuracy": s["accuracy"],
                 "macro_f1_drop": result["macro_f1"] - s["macro_f1"],
             }
-    result["confusion"] = confusion(probs, targets, cfg.labels).tolist()
+    result["confusion"] = confusion(probs, targets, space).tolist()
     return result
+
+
+def shared_labels(model_labels: Granularity, entries: list[ManifestEntry]) -> Granularity:
+    """The finest label space of the model that the manifest's labels also have: the graded
+    emotions only when every item's label carries an intensity."""
+    if model_labels == "emotion24" and any(e.label.intensity is None for e in entries):
+        return "primary8"
+    return model_labels
+
+
+def in_data(probs: np.ndarray, targets: np.ndarray, space: Granularity) -> dict[str, Any]:
+    """Macro-F1 over the classes present in the data only: a dataset with six of the eight
+    primaries would otherwise be charged two empty classes."""
+    names = classes(space)
+    present = sorted(set(targets.argmax(1).tolist()))
+    f1 = f1_score(
+        targets.argmax(1), probs.argmax(1), labels=present, average="macro", zero_division=0
+    )
+    return {"classes_in_data": [names[i] for i in present], "macro_f1_in_data": float(f1)}
 
 
 def run(
@@ -59,6 +93,12 @@ def run(
 ) -> dict[str, Any]:
     cfg = load_params(params_path, section="evaluate").evaluate
     result = evaluate(model_dir, manifest, features, cfg.split, cfg.ablate_modalities)
+    return write_reports(result, reports)
+
+
+def write_reports(result: dict[str, Any], reports: Path) -> dict[str, Any]:
+    """``metrics.json``, ``evaluation.md`` and the confusion/ablation plot tables under
+    ``reports``; returns the metrics (the result without its confusion matrix)."""
     reports = Path(reports)
     names = classes(result["labels"])
     matrix = result.pop("confusion")
@@ -86,6 +126,10 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"# Evaluation: {result['model']} ({result['fusion']}) on {result['split']}"
         f" ({result['videos']} videos)",
+        "",
+        f"Labels: {result['labels']} (the model's: {result['model_labels']}); classes in the"
+        f" data: {', '.join(result['classes_in_data'])} (macro-F1 over them"
+        f" {result['macro_f1_in_data']:.3f}).",
         "",
         "| level | accuracy | macro-F1 | weighted-F1 |",
         "|---|---:|---:|---:|",
