@@ -1,14 +1,18 @@
 """SIGKILL campaigns on the per-video stages: run each stage as DVC does (``python -m stages...`` in
 a project folder), kill it at random moments, run it again, and compare every output file with an
-uninterrupted run by content hash.
+uninterrupted run by content hash. Also the in-process faults: a disk that fills up while a stage
+publishes or caches, and a backend that throws on one video.
 
-Shared by ``tests/test_faults.py`` (a few kills) and ``benchmarks/reliability.py`` (the full
-campaign, 20+ kills).
+Shared by ``tests/test_faults.py`` (a few kills, each fault once) and ``benchmarks/reliability.py``
+(the full campaign, 20+ kills, every fault counted).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -17,10 +21,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
+from pipeline import atomic
 from pipeline.atomic import TMP_PREFIX
+from pipeline.workcache import WorkCache
+from stages.embed import stage as embed
+from stages.ocr import stage as ocr
+from stages.track import stage as track
 from tests.media_factory import make_video, manifest_entry
 
 # stage: (module arguments after ``python -m``, output folder); in pipeline order.
@@ -33,6 +44,7 @@ STAGES: dict[str, tuple[list[str], str]] = {
     "embed_audio": (["stages.embed", "audio"], "data/features/audio"),
 }
 CACHE = ".chfen/cache"
+TRACKS = Path("data/interim/tracks")
 # Fields that measure how long the work took (the ocr stage records them in its outputs): they
 # differ between any two runs, killed or not, so differences confined to them are reported apart.
 TIMING_KEYS = frozenset({"seconds", "cpu_seconds", "decode_s", "ocr_s"})
@@ -54,6 +66,84 @@ def make_project(root: Path, n_videos: int) -> Path:
         f"runner: {{workers: 1, cache_dir: {CACHE}, max_failure_ratio: 0.5}}\n"
     )
     return root
+
+
+def built_project(root: Path, n_videos: int) -> Path:
+    """``make_project`` with the track, ocr and embed_text outputs already built in-process (the
+    reference the in-process faults are compared against)."""
+    make_project(root, n_videos)
+    with contextlib.chdir(root):
+        track.run(show_progress=False)
+        ocr.run(show_progress=False)
+        embed.run("text", show_progress=False)
+    return root
+
+
+def copy_without_tracks(base: Path, dest: Path) -> Path:
+    """A copy of a ``built_project`` without the track output and its work cache."""
+    shutil.copytree(base, dest)
+    shutil.rmtree(dest / TRACKS)
+    shutil.rmtree(dest / CACHE / "track")
+    return dest
+
+
+def tracks_match(base: Path, project: Path) -> bool:
+    """True when ``project``'s track output is byte-identical to ``base``'s and no temporary file
+    is left anywhere in ``project``."""
+    same = tree_hashes(project / TRACKS) == tree_hashes(base / TRACKS)
+    return same and not any(project.rglob(f"{TMP_PREFIX}*"))
+
+
+def _enospc(path: object = None) -> OSError:
+    return OSError(errno.ENOSPC, "No space left on device", *([str(path)] if path else []))
+
+
+@contextlib.contextmanager
+def disk_full_publishing(filename: str = "index.jsonl") -> Iterator[None]:
+    """``pipeline.atomic.write_bytes`` raises ENOSPC on files called ``filename``: the disk fills
+    up while a stage publishes its outputs."""
+    real = atomic.write_bytes
+
+    def full(path, data):
+        if Path(path).name == filename:
+            raise _enospc(path)
+        real(path, data)
+
+    with mock.patch.object(atomic, "write_bytes", full):
+        yield
+
+
+@contextlib.contextmanager
+def disk_full_caching(nth: int = 2) -> Iterator[None]:
+    """``WorkCache.commit`` raises ENOSPC on its ``nth`` call: the disk fills up while the work
+    cache stores a video's result (the earlier videos are committed)."""
+    real = WorkCache.commit
+    calls = itertools.count(1)
+
+    def full(self, staging, key, result):
+        if next(calls) == nth:
+            raise _enospc()
+        return real(self, staging, key, result)
+
+    with mock.patch.object(WorkCache, "commit", full):
+        yield
+
+
+BACKEND_ERROR = "CUDA error: an illegal memory access was encountered"
+
+
+@contextlib.contextmanager
+def backend_error(video_id: str) -> Iterator[None]:
+    """The track stage's per-video work raises ``BACKEND_ERROR`` on ``video_id``."""
+    real = track.track_video
+
+    def flaky(item, out_dir, **kwargs):
+        if item.id == video_id:
+            raise RuntimeError(BACKEND_ERROR)
+        return real(item, out_dir, **kwargs)
+
+    with mock.patch.object(track, "track_video", flaky):
+        yield
 
 
 def command(stage: str) -> list[str]:
@@ -190,9 +280,21 @@ def _partial(out: Path, manifest: list[str]) -> int:
     return int(sorted(ids) != sorted(manifest))
 
 
+def cache_entries(project: Path, stage: str) -> list[Path]:
+    """The stage's committed work-cache entry folders, sorted."""
+    return sorted(p.parent for p in (project / CACHE / stage).glob("*/*/result.json"))
+
+
+def largest_file(entry: Path) -> Path:
+    """A cache entry's largest result file (result.json aside), so that damage to it shows
+    (a video with nobody in it has an empty tracks.csv)."""
+    files = (p for p in entry.iterdir() if p.name != "result.json")
+    return max(files, key=lambda p: p.stat().st_size)
+
+
 def _cached(project: Path, stage: str) -> int:
     """How many videos the stage has in its work cache (committed entries)."""
-    return sum(1 for _ in (project / CACHE / stage).glob("*/*/result.json"))
+    return len(cache_entries(project, stage))
 
 
 def _untimed(path: Path) -> object:

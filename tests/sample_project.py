@@ -8,6 +8,7 @@ pipeline definition committed to git, the raw inputs tracked with ``dvc add data
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -15,9 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+SEED = 3  # the sample's seed (chfen sample --seed)
 
 
 def sh(
@@ -41,12 +44,11 @@ def git_commit(repo: Path, message: str) -> None:
     sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], repo)
 
 
-@pytest.fixture(scope="session")
-def sample_project(tmp_path_factory) -> Path:
-    """A copy of the project's pipeline definition and code with 8 generated videos, after
-    ``dvc repro``. Tests may read it and add git commits or DVC remotes, but must not change
-    its data or params."""
-    proj = tmp_path_factory.mktemp("project")
+def build(proj: Path, videos: int = 8, seed: int = SEED) -> Path:
+    """A copy of the project's pipeline definition and code in ``proj`` with ``videos`` generated
+    videos (``chfen sample --seed``), committed to git with the raw inputs tracked by DVC, after
+    ``dvc repro``."""
+    proj.mkdir(parents=True, exist_ok=True)
     for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
         shutil.copy(ROOT / name, proj / name)
     for package in ("pipeline", "stages", "model"):
@@ -58,7 +60,7 @@ def sample_project(tmp_path_factory) -> Path:
     sh(["dvc", "config", "core.analytics", "false"], proj)
     sh(["git", "add", "-A"], proj)
     git_commit(proj, "project")
-    sh(["chfen", "sample", "--out", "data/raw", "--videos", "8", "--seed", "3"], proj)
+    sh(["chfen", "sample", "--out", "data/raw", "--videos", str(videos), "--seed", str(seed)], proj)
     sh(["dvc", "add", "-q", "data/raw"], proj)
     sh(["git", "add", "data/raw.dvc", "data/.gitignore"], proj)
     git_commit(proj, "raw inputs")
@@ -66,3 +68,42 @@ def sample_project(tmp_path_factory) -> Path:
     # them out of the code deps' hashes or a second clone would re-run every stage.
     sh(["dvc", "repro"], proj, env={"PYTHONDONTWRITEBYTECODE": ""})
     return proj
+
+
+@pytest.fixture(scope="session")
+def sample_project(tmp_path_factory) -> Path:
+    """``build`` with 8 videos in a scratch folder. Tests may read it and add git commits or DVC
+    remotes, but must not change its data or params."""
+    return build(tmp_path_factory.mktemp("project"))
+
+
+# What two from-scratch runs with the same seed must produce byte for byte: every feature-store
+# file (shards and store.json) and the evaluation metrics.
+REPRODUCIBLE = ("data/features", "reports/metrics.json")
+
+
+def reproducible_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file in ``REPRODUCIBLE`` under ``root`` (DVC's .gitignore files aside),
+    by path relative to it."""
+    paths: list[Path] = []
+    for name in REPRODUCIBLE:
+        target = root / name
+        paths += sorted(target.rglob("*")) if target.is_dir() else [target]
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in paths
+        if p.is_file() and p.name != ".gitignore"
+    }
+
+
+def rerun_from_scratch(project: Path, dest: Path) -> None:
+    """A second, independent run of ``project``'s pipeline: a fresh ``git clone`` in ``dest``
+    (a new DVC cache and no per-video work cache), a copy of the raw inputs, ``dvc repro
+    --force``; fails when a stage of dvc.yaml did not run."""
+    sh(["git", "clone", "-q", str(project), str(dest)], dest.parent)
+    shutil.copytree(project / "data/raw", dest / "data/raw")
+    run = sh(["dvc", "repro", "--force"], dest)
+    log = run.stdout + run.stderr
+    stages = yaml.safe_load((dest / "dvc.yaml").read_text())["stages"]
+    not_run = [s for s in stages if f"Running stage '{s}'" not in log]
+    assert not not_run, f"stages not run from scratch: {not_run}\n{log[-3000:]}"

@@ -4,7 +4,6 @@ output that reads as valid but is not. (benchmarks/reliability.py runs the long 
 
 from __future__ import annotations
 
-import errno
 import json
 import shutil
 from pathlib import Path
@@ -13,14 +12,12 @@ import pytest
 
 from pipeline import atomic
 from pipeline.featurestore import FeatureStore, StoreError
-from pipeline.workcache import WorkCache
 from stages.embed import stage as embed
-from stages.ocr import stage as ocr
 from stages.track import stage as track
 from tests import fault_campaign
+from tests.fault_campaign import TRACKS
 
 pytestmark = pytest.mark.slow
-TRACKS = Path("data/interim/tracks")
 
 
 def test_sigkilled_stages_resume_to_identical_outputs(tmp_path):
@@ -38,92 +35,48 @@ def test_sigkilled_stages_resume_to_identical_outputs(tmp_path):
 def base(tmp_path_factory) -> Path:
     """A project with three videos whose track, ocr and embed_text outputs are already built
     (the reference every fault test compares against)."""
-    root = fault_campaign.make_project(tmp_path_factory.mktemp("faults") / "base", 3)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        track.run(show_progress=False)
-        ocr.run(show_progress=False)
-        embed.run("text", show_progress=False)
-    return root
+    return fault_campaign.built_project(tmp_path_factory.mktemp("faults") / "base", 3)
 
 
 @pytest.fixture
 def project(base, tmp_path, monkeypatch) -> Path:
     """A fresh copy of ``base`` without the track output and its cache, as the working folder."""
-    root = tmp_path / "p"
-    shutil.copytree(base, root)
-    shutil.rmtree(root / TRACKS)
-    shutil.rmtree(root / fault_campaign.CACHE / "track")
+    root = fault_campaign.copy_without_tracks(base, tmp_path / "p")
     monkeypatch.chdir(root)
     return root
 
 
 def _tracks_like_base(base: Path) -> None:
-    assert fault_campaign.tree_hashes(TRACKS) == fault_campaign.tree_hashes(base / TRACKS)
-    assert not list(Path(".").rglob(f"{atomic.TMP_PREFIX}*"))
+    assert fault_campaign.tracks_match(base, Path("."))
 
 
-def test_disk_full_while_publishing_leaves_no_output_and_the_next_run_completes(
-    base, project, monkeypatch
-):
-    real = atomic.write_bytes
-
-    def full(path, data):
-        if Path(path).name == "index.jsonl":
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real(path, data)
-
-    monkeypatch.setattr(atomic, "write_bytes", full)
-    with pytest.raises(OSError, match="No space left"):
+def test_disk_full_while_publishing_leaves_no_output_and_the_next_run_completes(base, project):
+    with fault_campaign.disk_full_publishing(), pytest.raises(OSError, match="No space left"):
         track.run(show_progress=False)
     assert not TRACKS.exists()  # no half-published folder
     assert not list(Path(".").rglob(f"{atomic.TMP_PREFIX}*"))
-    monkeypatch.setattr(atomic, "write_bytes", real)
     report = track.run(show_progress=False)
     assert report.n_cached == 3  # the per-video work survived; only publishing was redone
     _tracks_like_base(base)
 
 
-def test_disk_full_while_caching_one_video_then_the_next_run_fills_the_gap(
-    base, project, monkeypatch
-):
-    real = WorkCache.commit
-    calls = []
-
-    def full(self, staging, key, result):
-        calls.append(key)
-        if len(calls) == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, staging, key, result)
-
-    monkeypatch.setattr(WorkCache, "commit", full)
-    with pytest.raises(OSError, match="No space left"):
+def test_disk_full_while_caching_one_video_then_the_next_run_fills_the_gap(base, project):
+    with fault_campaign.disk_full_caching(nth=2), pytest.raises(OSError, match="No space left"):
         track.run(show_progress=False)
     assert not TRACKS.exists()
-    monkeypatch.setattr(WorkCache, "commit", real)
     report = track.run(show_progress=False)
     assert report.n_cached == 1  # the video committed before the failure is not redone
     _tracks_like_base(base)
 
 
-def test_a_backend_error_on_one_video_is_recorded_and_the_next_run_fills_the_gap(
-    base, project, monkeypatch
-):
-    real = track.track_video
-
-    def flaky(item, out_dir, **kwargs):
-        if item.id == "v1":
-            raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return real(item, out_dir, **kwargs)
-
-    monkeypatch.setattr(track, "track_video", flaky)
-    track.run(show_progress=False)
+def test_a_backend_error_on_one_video_is_recorded_and_the_next_run_fills_the_gap(base, project):
+    with fault_campaign.backend_error("v1"):
+        track.run(show_progress=False)
     failures = [json.loads(line) for line in (TRACKS / "failures.jsonl").read_text().splitlines()]
     assert [(f["id"], f["stage"]) for f in failures] == [("v1", "track")]
-    assert "illegal memory access" in failures[0]["error"]
+    assert fault_campaign.BACKEND_ERROR in failures[0]["error"]
     assert not (TRACKS / "v1.csv").exists() and not (TRACKS / "v1.json").exists()
     assert "v1" not in fault_campaign.index_ids(TRACKS)
-    monkeypatch.setattr(track, "track_video", real)
     report = track.run(show_progress=False)
     assert (report.n_cached, len(report.failures)) == (2, 0)
     _tracks_like_base(base)
@@ -131,11 +84,11 @@ def test_a_backend_error_on_one_video_is_recorded_and_the_next_run_fills_the_gap
 
 def test_a_deleted_or_damaged_cache_entry_is_recomputed(base, project):
     track.run(show_progress=False)
-    entries = sorted((project / fault_campaign.CACHE / "track").glob("*/*/result.json"))
+    entries = fault_campaign.cache_entries(project, "track")
     assert len(entries) == 3
-    shutil.rmtree(entries[0].parent)  # deleted
-    csv = next(p for p in entries[1].parent.iterdir() if p.suffix == ".csv")
-    csv.write_bytes(csv.read_bytes()[:-5])  # truncated
+    shutil.rmtree(entries[0])  # deleted
+    damaged = fault_campaign.largest_file(entries[1])
+    damaged.write_bytes(damaged.read_bytes()[:-5])  # truncated
     report = track.run(show_progress=False)
     assert report.n_cached == 1
     _tracks_like_base(base)
