@@ -99,7 +99,7 @@ def test_the_offline_text_encoder_matches_chinese_and_english_by_meaning():
 
 
 def test_the_bundled_minilm_backend_still_runs_through_the_hf_path(project, tmp_path):
-    root, manifest, upstream, _, _ = project
+    _, manifest, upstream, _, _ = project
     params = tmp_path / "params.yaml"
     params.write_text(
         f"runner: {{workers: 1, cache_dir: {tmp_path / 'cache'}}}\n"
