@@ -61,9 +61,7 @@ def probe(vectors: np.ndarray, labels: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", type=Path, default=Path("data/interim/manifest.jsonl"))
-    parser.add_argument(
-        "--out", type=Path, default=Path("benchmarks/results/text_encoders.json")
-    )
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/text_encoders.json"))
     args = parser.parse_args()
     entries = read_manifest(args.manifest)
     titles = [e.title for e in entries]

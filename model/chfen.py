@@ -13,9 +13,13 @@
    "nothing" when a video lacks both modalities of a pair: missing steps are masked out of the
    attention, never fed in as zeros.
 5. Decision fusion: the fused tokens, the title token and the two audio clip tokens go through a
-   small transformer encoder and attention pooling into the joint logits; each branch (text-visual,
-   visual-acoustic, title, audio) has its own head, and a learned gate over the branches that are
-   present mixes branch and joint logits.
+   small transformer encoder and attention pooling into the joint logits. Beside it, branch
+   heads read each coupled pair (text-visual, visual-acoustic) and each modality alone (its
+   tokens mean-pooled, as in late fusion); a learned gate over the branches a video has mixes
+   branch and joint logits. Training supervises every branch on its own as well
+   (``train.branch_loss``) and hides each cross-modal branch (joint, tv, va) from a sample's
+   mix with probability ``branch_dropout``, so that the few-parameter modality heads carry the
+   prediction and the cross-modal ones add to it instead of memorising a small train split.
 
 The hybrid model also returns ``step_attention`` (batch, 2, steps): for each pair (tv, va), the
 share of the queries' cross-attention (mean over queries and heads) that fell on each time step,
@@ -46,8 +50,11 @@ TOKEN_TYPES = (
     "tv",
     "va",
 )
-BRANCHES = ("tv", "va", "title", "audio")
 EARLY_LATE_PARTS = ("title", "text", "visual", "vocals", "music")
+BRANCHES = ("tv", "va", *EARLY_LATE_PARTS)
+# The decision inputs that mix modalities, first in the gate's order: the joint head, then the
+# two coupled pairs; the per-modality heads follow.
+CROSS_MODAL = ("joint", "tv", "va")
 
 
 class CHFEN(nn.Module):
@@ -83,8 +90,10 @@ class CHFEN(nn.Module):
             self.decision = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
             self.pool = AttentionPool(d)
             self.joint_head = nn.Linear(d, n_classes)
-            self.branch_heads = nn.ModuleDict({b: nn.Linear(d, n_classes) for b in BRANCHES})
-            self.gate = nn.Linear(d, 1 + len(BRANCHES))
+            self.branch_heads = nn.ModuleDict(
+                {b: mlp(d, d, n_classes, cfg.dropout) for b in BRANCHES}
+            )
+            self.gate = nn.Parameter(torch.zeros(1 + len(BRANCHES)))
         elif cfg.fusion == "early":
             self.early = mlp(len(EARLY_LATE_PARTS) * d, 2 * d, n_classes, cfg.dropout)
         else:
@@ -95,15 +104,20 @@ class CHFEN(nn.Module):
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         tokens = self._tokens(batch)
-        if self.cfg.fusion == "hybrid":
-            return self._hybrid(tokens)
         pooled, present = self._pooled(tokens)
+        if self.cfg.fusion == "hybrid":
+            return self._hybrid(tokens, pooled, present)
         if self.cfg.fusion == "early":
             stacked = torch.cat([pooled[m] for m in EARLY_LATE_PARTS], dim=-1)
             return {"logits": self.early(stacked)}
         logits = torch.stack([self.late_heads[m](pooled[m]) for m in EARLY_LATE_PARTS], dim=1)
         weights = self._masked_softmax(self.late_gate.expand(len(logits), -1), present)
-        return {"logits": (weights.unsqueeze(-1) * logits).sum(1), "gate": weights}
+        return {
+            "logits": (weights.unsqueeze(-1) * logits).sum(1),
+            "gate": weights,
+            "branches": logits,
+            "present": present,
+        }
 
     # -- encoding ---------------------------------------------------------------------------
 
@@ -169,7 +183,12 @@ class CHFEN(nn.Module):
 
     # -- hybrid fusion ----------------------------------------------------------------------
 
-    def _hybrid(self, t: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    def _hybrid(
+        self,
+        t: dict[str, tuple[torch.Tensor, torch.Tensor]],
+        pooled_parts: dict[str, torch.Tensor],
+        parts_present: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
         title, title_mask = t["title"]
         batch_size = title.shape[0]
         d, n_q = self.cfg.d_model, self.cfg.n_queries
@@ -198,28 +217,30 @@ class CHFEN(nn.Module):
         mask = torch.cat([ones, title_mask, vocals_mask, music_mask], dim=1)
         encoded = self.decision(tokens, src_key_padding_mask=~mask)
         pooled = self.pool(encoded, mask)
-        audio_tokens = torch.cat([vocals, music], dim=1)
-        audio_mask = torch.cat([vocals_mask, music_mask], dim=1)
-        branch_inputs = {
-            "tv": fused["tv"].mean(1),
-            "va": fused["va"].mean(1),
-            "title": title[:, 0],
-            "audio": masked_mean(audio_tokens, audio_mask),
-        }
-        available["title"] = title_mask[:, 0]
-        available["audio"] = audio_mask.any(dim=1)
+        branch_inputs = {"tv": fused["tv"].mean(1), "va": fused["va"].mean(1), **pooled_parts}
         branch_logits = torch.stack([self.branch_heads[b](branch_inputs[b]) for b in BRANCHES], 1)
         joint = self.joint_head(pooled)
         all_logits = torch.cat([joint.unsqueeze(1), branch_logits], dim=1)
-        present = torch.stack(
-            [torch.ones_like(available["title"])] + [available[b] for b in BRANCHES], 1
+        present = torch.cat(
+            [
+                torch.ones_like(available["tv"]).unsqueeze(1),
+                available["tv"].unsqueeze(1),
+                available["va"].unsqueeze(1),
+                parts_present,
+            ],
+            dim=1,
         )
-        weights = self._masked_softmax(self.gate(pooled), present)
+        if self.training and self.cfg.branch_dropout > 0:
+            hide = torch.rand(batch_size, len(CROSS_MODAL), device=present.device)
+            present = present.clone()
+            present[:, : len(CROSS_MODAL)] &= hide >= self.cfg.branch_dropout
+        weights = self._masked_softmax(self.gate.expand(batch_size, -1), present)
         logits = (weights.unsqueeze(-1) * all_logits).sum(1)
         return {
             "logits": logits,
             "joint": joint,
-            "branches": branch_logits,
+            "branches": all_logits,
+            "present": present,
             "gate": weights,
             "step_attention": torch.stack(step_attention, dim=1),
         }

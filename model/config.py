@@ -26,6 +26,7 @@ class ModelConfig(BaseModel):
     n_heads: int = 4
     n_layers: int = 1
     dropout: float = 0.1
+    branch_dropout: float = 0.0
 
     @classmethod
     def from_params(
@@ -45,4 +46,5 @@ class ModelConfig(BaseModel):
             n_heads=train.n_heads,
             n_layers=train.n_layers,
             dropout=train.dropout,
+            branch_dropout=train.branch_dropout,
         )

@@ -98,6 +98,23 @@ def loss_fn(
     return (per_sample * w).sum() / w.sum().clamp(min=1e-9)
 
 
+def branch_loss(
+    out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], weights: torch.Tensor, soft: bool
+) -> torch.Tensor:
+    """Mean loss of each decision branch, the joint head included, on the samples that have its
+    inputs (deep supervision: every branch must predict alone, so the gate mixes experts instead
+    of one memorising path). Zero for models without branches."""
+    if "branches" not in out:
+        return out["logits"].new_zeros(())
+    losses = []
+    for b in range(out["branches"].shape[1]):
+        keep = out["present"][:, b]
+        if keep.any():
+            sub = {k: v[keep] for k, v in batch.items() if k in ("target", "label")}
+            losses.append(loss_fn(out["branches"][keep, b], sub, weights, soft))
+    return torch.stack(losses).mean() if losses else out["logits"].new_zeros(())
+
+
 @torch.inference_mode()
 def predict(
     model: nn.Module, ds: FeatureDataset, batch_size: int = 64, hide: Sequence[str] = ()
@@ -153,7 +170,12 @@ def train(
         total, seen = 0.0, 0
         for batch in batches:
             batch = modality_dropout(batch, cfg.modalities, params.modality_dropout, gen)
-            loss = loss_fn(model(batch)["logits"], batch, weights, params.soft_labels)
+            out = model(batch)
+            loss = loss_fn(out["logits"], batch, weights, params.soft_labels)
+            if params.branch_loss > 0:
+                loss = loss + params.branch_loss * branch_loss(
+                    out, batch, weights, params.soft_labels
+                )
             optimiser.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -287,7 +287,8 @@ class TrainParams(Section):
     n_layers: int = Field(default=1, ge=1)
     dropout: float = Field(default=0.1, ge=0, lt=1)
     modality_dropout: float = Field(default=0.15, ge=0, lt=1)
-    branch_loss: float = Field(default=0.0, ge=0)
+    branch_loss: float = Field(default=1.0, ge=0)
+    branch_dropout: float = Field(default=0.5, ge=0, lt=1)
     soft_labels: bool = True
     class_weights: bool = True
     lr: float = Field(default=2e-3, gt=0)

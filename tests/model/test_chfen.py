@@ -7,7 +7,15 @@ from model.data import FeatureDataset, collate, feature_stats
 from model.factory import build as build_model
 from model.factory import load, save, set_stats
 from model.labels import classes
-from model.train import hide_modalities, loader, loss_fn, predict, seed_everything, train
+from model.train import (
+    branch_loss,
+    hide_modalities,
+    loader,
+    loss_fn,
+    predict,
+    seed_everything,
+    train,
+)
 from pipeline.params import ALL_MODALITIES, TrainParams
 from tests.model.synthetic_store import build
 
@@ -93,6 +101,38 @@ def test_each_switch_changes_the_computation(data):
     assert {n for n, _ in make(ds, fusion="early").named_modules()} != {
         n for n, _ in make(ds).named_modules()
     }
+
+
+def test_branch_dropout_hides_cross_modal_branches_in_training_only(data):
+    *_, ds = data
+    batch = first_batch(ds)
+    model = make(ds)
+    cross = slice(0, 3)  # joint, tv, va lead the gate
+    present = model(batch)["gate"] > 0  # eval: every branch a video has
+    assert present[:, cross].all()
+    model.train()
+    torch.manual_seed(0)
+    gate = model(batch)["gate"]
+    hidden = gate[:, cross] == 0
+    assert hidden.any() and not hidden.all()
+    torch.testing.assert_close(gate.sum(1), torch.ones(len(gate)))
+    assert ((gate[:, 3:] > 0) == present[:, 3:]).all()  # per-modality heads are never hidden
+    off = make(ds, branch_dropout=0.0)
+    off.train()
+    assert (off(batch)["gate"][:, cross] > 0).all()
+
+
+def test_branch_loss_trains_each_branch_a_video_has(data):
+    *_, ds = data
+    batch = hide_modalities(first_batch(ds), ["music"])
+    model = make(ds, branch_dropout=0.0)
+    loss = branch_loss(model(batch), batch, torch.ones(8), soft=True)
+    loss.backward()
+    heads = model.branch_heads
+    for name in ("tv", "va", "title", "text", "visual", "vocals"):
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in heads[name].parameters())
+    assert all(p.grad is None or not p.grad.any() for p in heads["music"].parameters())
+    assert model.joint_head.weight.grad.abs().sum() > 0
 
 
 def test_modality_subset_ignores_the_rest(data):
