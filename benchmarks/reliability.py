@@ -18,7 +18,8 @@
   from-scratch ``dvc repro`` runs of an N-video generated sample with the same seed, compared by
   sha256 of every feature-store file and reports/metrics.json (tests/sample_project.py, as
   tests/test_determinism.py does with 8 videos). Two whole-pipeline runs take about 10 minutes
-  on 2 loaded cores, so the default (0) leaves the check to that test.
+  on 2 loaded cores, so the default (0) leaves the check to that test and keeps the section a
+  previous run at ``--out`` measured, marked ``carried_over_from`` with that run's date.
 
     .venv/bin/python -m benchmarks.reliability [--videos 3] [--kills-per-stage 4] [--seed 0]
         [--flips 16] [--determinism-videos 0] [--out benchmarks/results/reliability.json]
@@ -178,7 +179,7 @@ def cache_entry_truncated(project: Path) -> None:
 
 def cache_entry_edited_in_place(project: Path) -> None:
     """One bit of a work-cache entry's largest file flipped, its size unchanged (bit rot, or a
-    hostile edit): the cache checks sizes, not content hashes."""
+    hostile edit): only the sha256 the entry recorded at commit can tell."""
     _flip_middle_byte(
         fault_campaign.largest_file(fault_campaign.cache_entries(project, "track")[0])
     )
@@ -230,22 +231,25 @@ def _shard_outcome(features: Path, reference: dict) -> dict:
 
 def shards(project: Path, flips: int) -> dict:
     """The first text shard truncated to half, bit-flipped at ``flips`` evenly spaced offsets
-    (one at a time, same size), and deleted; after all of it, the next embed run must rewrite
-    the shard byte for byte."""
+    (one at a time, same size), and deleted, listing the damages read as valid (wrong values,
+    no error) and those that raised anything but a ``StoreError``; after all of it, the next
+    embed run must rewrite the shard byte for byte."""
     features = project / TEXT_FEATURES
     shard = sorted(features.glob("shard-*.h5"))[0]
     original = shard.read_bytes()
     _, reference = _read_all(features)
     shard.write_bytes(original[: len(original) // 2])
     truncated = _shard_outcome(features, reference)
-    flipped = []
+    flipped = {}
     for n in range(flips):
         data = bytearray(original)
-        data[(n * len(data)) // flips + len(data) // (2 * flips)] ^= 0xFF
+        offset = (n * len(data)) // flips + len(data) // (2 * flips)
+        data[offset] ^= 0xFF
         shard.write_bytes(bytes(data))
-        flipped.append(_shard_outcome(features, reference))
+        flipped[f"bit_flip_at_{offset}"] = _shard_outcome(features, reference)
     shard.unlink()
     deleted = _shard_outcome(features, reference)
+    outcomes = {"truncated": truncated, **flipped, "deleted": deleted}
     with contextlib.chdir(project):
         embed.run("text", show_progress=False)
     counted = (
@@ -254,12 +258,14 @@ def shards(project: Path, flips: int) -> dict:
         "verify_raised",
         "read_as_valid_with_wrong_values",
     )
-    bit_flips = {key: sum(o[key] for o in flipped) for key in counted}
+    bit_flips = {key: sum(o[key] for o in flipped.values()) for key in counted}
     return {
         "shard_bytes": len(original),
         "truncated": truncated,
         "bit_flips": {"tried": flips, **bit_flips},
         "deleted": deleted,
+        "read_as_valid": [k for k, o in outcomes.items() if o["read_as_valid_with_wrong_values"]],
+        "unclear_errors": [k for k, o in outcomes.items() if o["read_raised_unclear_error"]],
         "restored_by_next_run": shard.read_bytes() == original,
     }
 
@@ -411,6 +417,20 @@ def determinism(work: Path, n_videos: int) -> dict:
     }
 
 
+def previous_determinism(out: Path) -> dict:
+    """The determinism section of an earlier result at ``out``, marked with that run's date and
+    command, when it was measured; otherwise a pointer to the test that checks it."""
+    try:
+        previous = json.loads(out.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    section = previous.get("determinism", {})
+    if not section or section.get("measured") is False:
+        return {"measured": False, "see": "tests/test_determinism.py"}
+    carried = {"date": previous.get("date"), "command": previous.get("command")}
+    return {**section, "carried_over_from": section.get("carried_over_from", carried)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--videos", type=int, default=3, help="videos in the fault projects")
@@ -447,7 +467,7 @@ def main() -> None:
                 lambda: determinism(work / "determinism", args.determinism_videos)
             )
         else:
-            result["determinism"] = {"measured": False, "see": "tests/test_determinism.py"}
+            result["determinism"] = previous_determinism(args.out)
     result["wall_s"] = round(time.perf_counter() - start, 1)
     result["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,9 @@ array. Masks (which steps or vectors are real) are small and kept in memory by t
 A store is written whole by ``write_store`` into a temporary folder that replaces the old one;
 its ``fingerprint`` covers the encoder, its weights, the params and the stream layout. The
 reader refuses shards whose fingerprint differs from ``store.json`` (never mixes encoders) and
-shards whose size differs from what was recorded (truncated or edited by hand).
+shards whose size or sha256 differs from what was recorded (truncated, edited by hand, bit rot):
+each shard's content is hashed the first time a reader opens it, so a damaged shard raises
+``StoreError`` instead of returning wrong values; later reads cost nothing extra.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -45,6 +48,8 @@ from pipeline import __version__, atomic
 STORE_FORMAT = 1
 STORE_FILE = "store.json"
 CHUNK_ROWS = 64
+# What h5py raises on a file it cannot parse (it maps HDF5's error stack onto these).
+_H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError)
 
 
 class StoreError(RuntimeError):
@@ -145,14 +150,12 @@ def write_store(
         for n, batch in enumerate(_batches(videos, shard_videos)):
             name = f"shard-{n:05d}.h5"
             _write_shard(tmp / name, meta, batch)
-            with open(tmp / name, "rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
             shards.append(
                 ShardInfo(
                     file=name,
                     ids=[vid for vid, _ in batch],
                     size=(tmp / name).stat().st_size,
-                    sha256=digest,
+                    sha256=_digest(tmp / name),
                 )
             )
         index = StoreIndex(meta=meta, fingerprint=meta.fingerprint(), shards=shards)
@@ -218,6 +221,47 @@ def _write_shard(path: Path, meta: StoreMeta, batch: list[tuple[str, VideoFeatur
             group["data"].attrs["chfen_version"] = meta.chfen_version
 
 
+def _digest(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _check_file(path: Path, info: ShardInfo) -> None:
+    """Raise ``StoreError`` unless the shard at ``path`` is there with the size and sha256 that
+    ``store.json`` recorded for it."""
+    if not path.is_file():
+        raise StoreError(f"{path}: shard missing (listed in {STORE_FILE})")
+    if path.stat().st_size != info.size:
+        raise StoreError(
+            f"{path}: {path.stat().st_size} bytes, {STORE_FILE} says {info.size}: "
+            "truncated or modified; re-run the stage that writes it"
+        )
+    if _digest(path) != info.sha256:
+        raise StoreError(
+            f"{path}: content differs from {STORE_FILE} (sha256): damaged or modified; "
+            "re-run the stage that writes it"
+        )
+
+
+def _unreadable(path: Path, error: Exception) -> StoreError:
+    """The ``StoreError`` for an h5py error on the shard at ``path``."""
+    return StoreError(
+        f"{path}: not a readable HDF5 shard ({type(error).__name__}: {error}); "
+        "re-run the stage that writes it"
+    )
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn h5py's errors while reading the shard at ``path`` into a ``StoreError`` naming it."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except _H5_ERRORS as e:
+        raise _unreadable(path, e) from None
+
+
 def _dataset(parent: h5py.Group, name: str, data: np.ndarray, chunks=None) -> None:
     parent.create_dataset(name, data=data, chunks=chunks, track_times=False)
 
@@ -239,7 +283,8 @@ def _checked(vid: str, spec: StreamSpec, feats: VideoFeatures) -> tuple[np.ndarr
 
 class FeatureStore:
     """Random access to a store's videos. Shard files open on first use, once per process (a
-    forked or spawned data-loader worker reopens its own handles)."""
+    forked or spawned data-loader worker reopens its own handles); each is checked against
+    ``store.json`` (size, sha256, fingerprint, ids) when it opens."""
 
     def __init__(self, root: Path, expect: StoreMeta | None = None):
         self.root = Path(root)
@@ -280,24 +325,16 @@ class FeatureStore:
         except KeyError:
             raise KeyError(f"video {vid!r} is not in the {self.meta.modality} store") from None
         shard = self._shard(s)
-        lo, hi = int(shard.offsets[row]), int(shard.offsets[row + 1])
-        arrays: dict[str, np.ndarray] = {}
-        masks: dict[str, np.ndarray] = {}
-        for spec in self.meta.streams:
-            if spec.kind == "sequence":
-                arrays[spec.name] = shard.data[spec.name][lo:hi]
-                masks[spec.name] = shard.masks[spec.name][lo:hi]
-            else:
-                arrays[spec.name] = shard.data[spec.name][row]
-                masks[spec.name] = shard.masks[spec.name][row]
-        return VideoFeatures(hi - lo, arrays, masks)
+        try:
+            return shard.read(row, self.meta.streams)
+        except _H5_ERRORS as e:  # a plain try: a context manager per read costs ~1 µs
+            raise _unreadable(shard.path, e) from None
 
     def verify(self) -> None:
-        """Check every shard's content hash (slow, thorough; opening checks sizes only)."""
+        """Check every shard's presence, size and content hash now (reads check each shard
+        only when they first open it)."""
         for info in self.index.shards:
-            with open(self.root / info.file, "rb") as fh:
-                if hashlib.file_digest(fh, "sha256").hexdigest() != info.sha256:
-                    raise StoreError(f"{self.root / info.file}: content differs from {STORE_FILE}")
+            _check_file(self.root / info.file, info)
 
     def close(self) -> None:
         for shard in self._open.values():
@@ -320,6 +357,7 @@ class FeatureStore:
 
 @dataclass
 class _OpenShard:
+    path: Path
     h5: h5py.File
     offsets: np.ndarray
     data: dict[str, h5py.Dataset]
@@ -327,30 +365,45 @@ class _OpenShard:
 
     @classmethod
     def open(cls, root: Path, index: StoreIndex, s: int) -> _OpenShard:
+        """Open shard ``s`` once its bytes match ``store.json``; raises ``StoreError`` when
+        they do not or when its fingerprint or ids differ."""
         info = index.shards[s]
         path = root / info.file
-        if not path.is_file():
-            raise StoreError(f"{path}: shard missing (listed in {STORE_FILE})")
-        if path.stat().st_size != info.size:
-            raise StoreError(
-                f"{path}: {path.stat().st_size} bytes, {STORE_FILE} says {info.size}: "
-                "truncated or modified; re-run the stage that writes it"
-            )
-        try:
+        _check_file(path, info)
+        with _reading(path):
             h5 = h5py.File(path, "r")
-        except OSError as e:
-            raise StoreError(f"{path}: not a readable HDF5 shard: {e}") from None
+            try:
+                return cls._load(path, h5, index, info)
+            except BaseException:
+                h5.close()
+                raise
+
+    @classmethod
+    def _load(cls, path: Path, h5: h5py.File, index: StoreIndex, info: ShardInfo) -> _OpenShard:
         if h5.attrs.get("fingerprint") != index.fingerprint:
-            h5.close()
             raise StoreError(f"{path}: written by a different encoder/params than {STORE_FILE}")
         ids = [x.decode() if isinstance(x, bytes) else x for x in h5["ids"][()]]
         if ids != info.ids:
-            h5.close()
             raise StoreError(f"{path}: its video ids differ from {STORE_FILE}")
         streams = index.meta.streams
         return cls(
+            path=path,
             h5=h5,
             offsets=h5["offsets"][()],
             data={spec.name: h5[spec.name]["data"] for spec in streams},
             masks={spec.name: h5[spec.name]["mask"][()] for spec in streams},
         )
+
+    def read(self, row: int, streams: Iterable[StreamSpec]) -> VideoFeatures:
+        """The features of the video in row ``row`` of this shard."""
+        lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
+        arrays: dict[str, np.ndarray] = {}
+        masks: dict[str, np.ndarray] = {}
+        for spec in streams:
+            if spec.kind == "sequence":
+                arrays[spec.name] = self.data[spec.name][lo:hi]
+                masks[spec.name] = self.masks[spec.name][lo:hi]
+            else:
+                arrays[spec.name] = self.data[spec.name][row]
+                masks[spec.name] = self.masks[spec.name][row]
+        return VideoFeatures(hi - lo, arrays, masks)

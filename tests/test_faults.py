@@ -1,6 +1,7 @@
-"""Faults: SIGKILLed stages, a full disk, a backend that throws on one video, a truncated HDF5
-shard, a deleted cache entry and hand-edited outputs. Each is survived or detected; none leaves
-output that reads as valid but is not. (benchmarks/reliability.py runs the long kill campaign.)"""
+"""Faults: SIGKILLed stages, a full disk, a backend that throws on one video, a truncated or
+bit-flipped HDF5 shard, a deleted, truncated or edited-in-place cache entry and hand-edited
+outputs. Each is survived or detected; none leaves output that reads as valid but is not.
+(benchmarks/reliability.py runs the long kill campaign.)"""
 
 from __future__ import annotations
 
@@ -94,6 +95,23 @@ def test_a_deleted_or_damaged_cache_entry_is_recomputed(base, project):
     _tracks_like_base(base)
 
 
+def test_a_cache_entry_edited_in_place_is_recomputed(base, project):
+    track.run(show_progress=False)
+    damaged = fault_campaign.largest_file(fault_campaign.cache_entries(project, "track")[0])
+    raw = bytearray(damaged.read_bytes())
+    raw[len(raw) // 2] ^= 0x01  # same size: only the content hash can tell
+    damaged.write_bytes(bytes(raw))
+    report = track.run(show_progress=False)
+    assert report.n_cached == 2
+    _tracks_like_base(base)
+
+
+def _read_every_video(features: Path) -> None:
+    store = FeatureStore(features)
+    for vid in store.ids:
+        store.get(vid)
+
+
 def test_a_hand_edited_output_is_replaced_by_the_next_run(base, project):
     track.run(show_progress=False)
     (TRACKS / "v0.json").write_text('{"unique_persons": 99}')
@@ -109,12 +127,12 @@ def test_a_truncated_or_edited_shard_is_never_read_as_valid(base, project):
     original = shard.read_bytes()
     shard.write_bytes(original[: len(original) // 2])
     with pytest.raises(StoreError, match="bytes"):
-        store = FeatureStore(features)
-        for vid in store.ids:
-            store.get(vid)
+        _read_every_video(features)
     flipped = bytearray(original)
     flipped[len(flipped) // 2] ^= 0xFF  # same size: only the content hash can tell
     shard.write_bytes(bytes(flipped))
+    with pytest.raises(StoreError, match="content differs"):
+        _read_every_video(features)
     with pytest.raises(StoreError, match="content differs"):
         FeatureStore(features).verify()
     embed.run("text", show_progress=False)  # the next run rewrites the store from the cache
@@ -126,6 +144,4 @@ def test_a_deleted_shard_is_a_clear_error(base, project):
     features = Path("data/features/text")
     next(features.glob("shard-*.h5")).unlink()
     with pytest.raises(StoreError, match="shard missing"):
-        store = FeatureStore(features)
-        for vid in store.ids:
-            store.get(vid)
+        _read_every_video(features)

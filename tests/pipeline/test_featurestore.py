@@ -1,10 +1,12 @@
 import hashlib
+import json
 import pickle
 
 import h5py
 import numpy as np
 import pytest
 
+from pipeline import featurestore
 from pipeline.featurestore import (
     FeatureStore,
     StoreError,
@@ -145,6 +147,56 @@ def test_edited_shard_detected_by_verify(tmp_path):
     shard.write_bytes(bytes(raw))
     with pytest.raises(StoreError, match="content differs"):
         FeatureStore(tmp_path / "s").verify()
+
+
+def _flip(path, offset):
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("sixteenth", range(16))
+def test_same_size_bit_flip_makes_get_raise(tmp_path, sixteenth):
+    write_store(tmp_path / "s", META, videos(range(2)), 4)
+    shard = tmp_path / "s" / "shard-00000.h5"
+    _flip(shard, (2 * sixteenth + 1) * shard.stat().st_size // 32)
+    with pytest.raises(StoreError, match=r"content differs from store\.json"):
+        FeatureStore(tmp_path / "s").get("v000")
+
+
+def test_each_shard_is_hashed_once_per_reader(tmp_path, monkeypatch):
+    write_store(tmp_path / "s", META, videos(range(6)), 4)
+    hashed = []
+    real = featurestore._digest
+    monkeypatch.setattr(featurestore, "_digest", lambda path: hashed.append(path) or real(path))
+    store = FeatureStore(tmp_path / "s")
+    for _ in range(3):
+        for vid in store.ids:
+            store.get(vid)
+    assert sorted(p.name for p in hashed) == ["shard-00000.h5", "shard-00001.h5"]
+
+
+def test_h5py_errors_on_a_shard_become_store_errors(tmp_path):
+    """Damage that store.json was edited to match gets past the hash; h5py's own errors on
+    it must still come out as a StoreError naming the shard."""
+    write_store(tmp_path / "s", META, videos(range(2)), 4)
+    shard = tmp_path / "s" / "shard-00000.h5"
+    original = shard.read_bytes()
+    index = json.loads((tmp_path / "s" / "store.json").read_text())
+    unreadable = 0
+    for n in range(32):
+        shard.write_bytes(original)
+        _flip(shard, n * len(original) // 32)
+        index["shards"][0]["sha256"] = sha(shard)
+        (tmp_path / "s" / "store.json").write_text(json.dumps(index))
+        store = FeatureStore(tmp_path / "s")
+        try:
+            for vid in store.ids:
+                store.get(vid)
+        except StoreError as e:
+            assert str(e).startswith(f"{shard}: not a readable HDF5 shard"), e
+            unreadable += 1
+    assert unreadable > 0
 
 
 def test_bad_input_rejected_before_anything_is_written(tmp_path):

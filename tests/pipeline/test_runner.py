@@ -1,5 +1,6 @@
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from pipeline.params import RunnerParams, Section
 from pipeline.runner import StageFailed, WorkItem, run_per_video
+from pipeline.workcache import WorkCache
 from tests.pipeline.runner_work import checksum
 
 
@@ -98,6 +100,62 @@ def test_damaged_entry_is_recomputed(tmp_path, calls):
     second = run(items, tmp_path)
     assert [o.cached for o in second.outcomes] == [False, True]
     assert (second.outcomes[0].entry / "copy.bin").read_bytes() == items[0].path.read_bytes()[::-1]
+
+
+def _flip_middle_byte(path: Path) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    path.write_bytes(bytes(raw))
+
+
+def test_same_size_in_place_edit_is_recomputed_and_logged(tmp_path, calls, caplog):
+    items = make_items(tmp_path / "in", 2)
+    first = run(items, tmp_path)
+    entry = first.outcomes[0].entry
+    _flip_middle_byte(entry / "copy.bin")
+    with caplog.at_level(logging.WARNING, logger="pipeline.workcache"):
+        second = run(items, tmp_path)
+    assert [o.cached for o in second.outcomes] == [False, True]
+    assert calls().count("v0") == 2
+    assert (second.outcomes[0].entry / "copy.bin").read_bytes() == items[0].path.read_bytes()[::-1]
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert all(part in warning.getMessage() for part in ("test", entry.name, "copy.bin"))
+
+
+def test_extra_file_or_old_format_entry_is_recomputed(tmp_path, calls):
+    items = make_items(tmp_path / "in", 2)
+    first = run(items, tmp_path)
+    (first.outcomes[0].entry / "stray.bin").write_bytes(b"not from the work")
+    old = first.outcomes[1].entry / "result.json"
+    record = json.loads(old.read_text())
+    record.pop("format")
+    record["files"] = {name: info["size"] for name, info in record["files"].items()}
+    old.write_text(json.dumps(record))  # as written before entries recorded content hashes
+    second = run(items, tmp_path)
+    assert second.n_cached == 0
+    assert not (second.outcomes[0].entry / "stray.bin").exists()
+    assert [o.result for o in second.outcomes] == [o.result for o in first.outcomes]
+    assert run(items, tmp_path).n_cached == 2
+
+
+def test_entries_record_and_check_nested_files(tmp_path):
+    """Files in subfolders (as the Ray executor's driver writes them into the staging folder)
+    are hashed at commit and checked at lookup; a damaged entry is removed."""
+    cache = WorkCache(tmp_path / "cache", "test", "digest", "v1")
+    key = cache.key("content")
+    staging = cache.staging()
+    (staging / "sub").mkdir()
+    (staging / "sub" / "copy.bin").write_bytes(b"0123456789")
+    entry = cache.commit(staging, key, {"n": 10})
+    files = json.loads((entry / "result.json").read_text())["files"]
+    assert files == {
+        "sub/copy.bin": {"size": 10, "sha256": hashlib.sha256(b"0123456789").hexdigest()}
+    }
+    assert cache.load(key) == {"n": 10}
+    _flip_middle_byte(entry / "sub" / "copy.bin")
+    assert cache.load(key) is None
+    assert not entry.exists()
+    assert not list(cache.dir.rglob(".tmp-*"))
 
 
 def test_process_pool_matches_inline(tmp_path):
