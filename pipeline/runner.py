@@ -18,9 +18,10 @@ import multiprocessing
 import os
 import shutil
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from pipeline.workcache import WorkCache
 
 Work = Callable[["WorkItem", Path], dict[str, Any]]
 WORKER_DIED = "worker process died (killed or crashed) on this video"
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 console = Console(stderr=True)
 
 
@@ -178,9 +180,7 @@ def _run_pool(
 ) -> None:
     context = multiprocessing.get_context("spawn")
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_limit_threads, initargs=(threads,)
-    ) as pool:
+    with _worker_threads(threads), ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures: dict[Future, tuple[WorkItem, str, Path]] = {}
         for item, key in todo:
             staging = cache.staging()
@@ -194,12 +194,24 @@ def _run_pool(
             finish(item, key, staging, result, error)
 
 
-def _limit_threads(threads: int) -> None:
+@contextmanager
+def _worker_threads(threads: int) -> Iterator[None]:
     """Give each worker its share of the cores: math libraries (OpenMP, MKL, OpenBLAS) otherwise
     start a thread per core in every worker, and oversubscribed spinning threads slow small
-    models by an order of magnitude. Runs before the work imports torch or numpy."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
+    models by an order of magnitude. The caps are in the environment the workers start with
+    (set here while the pool spawns them, restored after): a pool initializer runs too late
+    when the parent's ``__main__`` imports torch (``python -m benchmarks.real_data``, a script),
+    since a spawned worker imports that module first and OpenMP reads its thread count once."""
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    os.environ.update(dict.fromkeys(THREAD_VARS, str(threads)))
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def _attempt(work: Work, item: WorkItem, staging: Path) -> tuple[dict[str, Any] | None, str | None]:
