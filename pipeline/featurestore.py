@@ -44,6 +44,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline import __version__, atomic
+from pipeline.hashing import file_digest
 
 STORE_FORMAT = 1
 STORE_FILE = "store.json"
@@ -155,7 +156,7 @@ def write_store(
                     file=name,
                     ids=[vid for vid, _ in batch],
                     size=(tmp / name).stat().st_size,
-                    sha256=_digest(tmp / name),
+                    sha256=file_digest(tmp / name),
                 )
             )
         index = StoreIndex(meta=meta, fingerprint=meta.fingerprint(), shards=shards)
@@ -221,11 +222,6 @@ def _write_shard(path: Path, meta: StoreMeta, batch: list[tuple[str, VideoFeatur
             group["data"].attrs["chfen_version"] = meta.chfen_version
 
 
-def _digest(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def _check_file(path: Path, info: ShardInfo) -> None:
     """Raise ``StoreError`` unless the shard at ``path`` is there with the size and sha256 that
     ``store.json`` recorded for it."""
@@ -236,7 +232,7 @@ def _check_file(path: Path, info: ShardInfo) -> None:
             f"{path}: {path.stat().st_size} bytes, {STORE_FILE} says {info.size}: "
             "truncated or modified; re-run the stage that writes it"
         )
-    if _digest(path) != info.sha256:
+    if file_digest(path) != info.sha256:
         raise StoreError(
             f"{path}: content differs from {STORE_FILE} (sha256): damaged or modified; "
             "re-run the stage that writes it"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
+from pipeline.hashing import file_digest
 
 RESULT_FILE = "result.json"
 ENTRY_FORMAT = 2  # 2: files map to {"size", "sha256"}; 1 (no "format" field): sizes only
@@ -97,11 +98,6 @@ class _Untrusted(Exception):
     """An entry that must not be served; the message says why."""
 
 
-def _digest(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def _files(folder: Path) -> list[Path]:
     """The entry's own files (``RESULT_FILE`` aside), in a stable order."""
     return [p for p in sorted(folder.rglob("*")) if p.is_file() and p != folder / RESULT_FILE]
@@ -110,7 +106,7 @@ def _files(folder: Path) -> list[Path]:
 def _listing(folder: Path) -> dict[str, dict[str, Any]]:
     """Relative name -> size and sha256 of every file in ``folder``."""
     return {
-        str(p.relative_to(folder)): {"size": p.stat().st_size, "sha256": _digest(p)}
+        str(p.relative_to(folder)): {"size": p.stat().st_size, "sha256": file_digest(p)}
         for p in _files(folder)
     }
 
@@ -154,5 +150,5 @@ def _check_files(folder: Path, recorded: dict[str, dict[str, Any]]) -> None:
     for name, path in present.items():
         if path.stat().st_size != recorded[name].get("size"):
             raise _Untrusted(f"file {name} size differs from {RESULT_FILE}")
-        if _digest(path) != recorded[name].get("sha256"):
+        if file_digest(path) != recorded[name].get("sha256"):
             raise _Untrusted(f"file {name} content differs from {RESULT_FILE} (sha256)")

@@ -167,8 +167,8 @@ def test_same_size_bit_flip_makes_get_raise(tmp_path, sixteenth):
 def test_each_shard_is_hashed_once_per_reader(tmp_path, monkeypatch):
     write_store(tmp_path / "s", META, videos(range(6)), 4)
     hashed = []
-    real = featurestore._digest
-    monkeypatch.setattr(featurestore, "_digest", lambda path: hashed.append(path) or real(path))
+    real = featurestore.file_digest
+    monkeypatch.setattr(featurestore, "file_digest", lambda path: hashed.append(path) or real(path))
     store = FeatureStore(tmp_path / "s")
     for _ in range(3):
         for vid in store.ids:
