@@ -221,15 +221,8 @@ class CHFEN(nn.Module):
         branch_logits = torch.stack([self.branch_heads[b](branch_inputs[b]) for b in BRANCHES], 1)
         joint = self.joint_head(pooled)
         all_logits = torch.cat([joint.unsqueeze(1), branch_logits], dim=1)
-        present = torch.cat(
-            [
-                torch.ones_like(available["tv"]).unsqueeze(1),
-                available["tv"].unsqueeze(1),
-                available["va"].unsqueeze(1),
-                parts_present,
-            ],
-            dim=1,
-        )
+        cross = torch.stack([torch.ones_like(available["tv"]), available["tv"], available["va"]], 1)
+        present = torch.cat([cross, parts_present], dim=1)
         if self.training and self.cfg.branch_dropout > 0:
             hide = torch.rand(batch_size, len(CROSS_MODAL), device=present.device)
             present = present.clone()
