@@ -113,6 +113,43 @@ def models_fetch(
 
 
 @app.command()
+def mirror(
+    folders: list[Path] = typer.Argument(
+        None, help="Folders to upload (default: data/raw data/interim)."
+    ),
+    url: str | None = typer.Option(None, help="Where to (default: runner.inputs_url)."),
+    force: bool = typer.Option(False, help="Upload every file, not only missing or resized ones."),
+    params_file: Path = typer.Option(DEFAULT_PARAMS, "--params", help="The params file."),
+) -> None:
+    """Upload the stages' inputs to runner.inputs_url, for workers that share no filesystem
+    with the driver: every file the URL lacks or holds with another size."""
+    from pipeline.remote_inputs import InputsError, check_url
+    from pipeline.remote_inputs import mirror as upload
+    from pipeline.runner import progress_bar
+
+    runner = run_stage(lambda: load_params(params_file, section=())).runner
+    root = url or runner.inputs_url
+    if root is None:
+        raise typer.BadParameter("give --url or set runner.inputs_url", param_hint="--url")
+    try:
+        check_url(root)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--url") from None
+    folders = folders or [Path("data/raw"), Path("data/interim")]
+    total = sum(1 for f in folders for p in f.rglob("*") if p.is_file())
+    with progress_bar(True, failures=False) as bar:
+        task = bar.add_task("mirror", total=total)
+        try:
+            uploaded, present = upload(
+                root, folders, runner.inputs_options, force, lambda _: bar.advance(task)
+            )
+        except (InputsError, OSError) as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"mirror: {len(uploaded)} uploaded, {present} already at {root}")
+
+
+@app.command()
 def predict(
     video: Path = typer.Argument(..., help="The clip to read (any file ffmpeg decodes)."),
     title: str = typer.Option("", help="The post's title or caption (steers the model)."),

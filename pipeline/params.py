@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from pipeline.remote_inputs import check_url
 
 DEFAULT_PARAMS = Path("params.yaml")
 
@@ -53,6 +62,21 @@ class RunnerParams(Section):
     resources: dict[str, TaskResources] = Field(
         default_factory=dict, description="ray: per-stage requests; unlisted stages: 1 CPU"
     )
+    inputs_url: str | None = Field(
+        default=None,
+        description="an fsspec URL standing for the repository root, where workers read the "
+        "inputs when they share no filesystem with the driver (s3://bucket/chfen)",
+    )
+    inputs_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="fsspec storage options for inputs_url (e.g. endpoint_url); credentials "
+        "come from the filesystem's usual environment or config, never from params",
+    )
+
+    @field_validator("inputs_url")
+    @classmethod
+    def _known_protocol(cls, url: str | None) -> str | None:
+        return None if url is None else check_url(url)
 
     def resolved_workers(self) -> int:
         return self.workers or os.cpu_count() or 1

@@ -8,8 +8,10 @@ the work cache and of the stage outputs, so atomicity, resume after a kill, prog
 accounting and the published bytes do not depend on the executor.
 
 Nodes read the videos by the paths in the manifest (a shared filesystem, mounted at the same
-path everywhere) and import chfen from the driver's working directory (the repository root,
-put on their ``PYTHONPATH``), so every node runs the same code on the same inputs. A task
+path everywhere) or, with ``runner.inputs_url``, from object storage through fsspec, checked
+against the driver's hashes (``pipeline.remote_inputs``). They import chfen from the driver's
+working directory (the repository root, put on their ``PYTHONPATH``), so every node runs the
+same code on the same inputs. A task
 whose worker process or node dies is re-run up to ``runner.max_retries`` times; a video that
 keeps killing its worker is recorded as a failure, as with the local executor.
 
@@ -133,7 +135,8 @@ def slots(resources: TaskResources) -> int:
 def compute(work: Work, item: WorkItem, cwd: str) -> tuple[Files, Any, str | None]:
     """The task: run ``work`` on ``item`` in a scratch folder on this node and return the files
     it wrote (relative name -> bytes), its result and its error. Relative paths in the item mean
-    the same as on the driver (same checkout, shared filesystem)."""
+    the same as on the driver (same checkout, shared filesystem), unless the item's files are
+    read through ``runner.inputs_url``."""
     if os.path.isdir(cwd):
         os.chdir(cwd)
     with tempfile.TemporaryDirectory(prefix="chfen-task-") as scratch:

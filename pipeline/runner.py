@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -39,7 +40,9 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from pipeline.hashing import HashIndex
 from pipeline.params import RunnerParams, Section
+from pipeline.remote_inputs import RemoteInputs, attach, localize
 from pipeline.workcache import WorkCache
 
 Work = Callable[["WorkItem", Path], dict[str, Any]]
@@ -52,12 +55,14 @@ console = Console(stderr=True)
 class WorkItem:
     """One video for one stage: its id, where it is, the hash of everything the work reads (the
     cache key: the video's content, plus upstream outputs for stages that read them), and any
-    other inputs the work needs (``inputs``: e.g. the title, paths of upstream files)."""
+    other inputs the work needs (``inputs``: e.g. the title; upstream files as ``Path`` values).
+    ``remote`` is set by the runner when workers read the files through ``runner.inputs_url``."""
 
     id: str
     path: Path
     content_hash: str
     inputs: dict[str, Any] = field(default_factory=dict)
+    remote: RemoteInputs | None = None
 
 
 @dataclass
@@ -133,6 +138,10 @@ def run_per_video(
             todo.append((item, key))
         else:
             outcomes[item.id] = Outcome(item, result, cache.entry(key), cached=True)
+    if runner.inputs_url and todo:
+        with HashIndex(runner.cache_dir / "hashes.sqlite") as index:
+            remote = attach([i for i, _ in todo], runner.inputs_url, runner.inputs_options, index)
+        todo = [(item, key) for item, (_, key) in zip(remote, todo, strict=True)]
 
     with progress_bar(show_progress) as progress:
         task = progress.add_task(
@@ -215,9 +224,14 @@ def _worker_threads(threads: int) -> Iterator[None]:
 
 
 def _attempt(work: Work, item: WorkItem, staging: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """Run one item, turning any exception into an error message (the stage goes on)."""
+    """Run one item, turning any exception into an error message (the stage goes on). An item
+    whose files are read through ``runner.inputs_url`` runs on local copies of them, fetched into
+    a scratch folder that is gone afterwards."""
     try:
-        return work(item, staging), None
+        if item.remote is None:
+            return work(item, staging), None
+        with tempfile.TemporaryDirectory(prefix="chfen-inputs-") as scratch:
+            return work(localize(item, Path(scratch)), staging), None
     except Exception as e:
         where = traceback.extract_tb(e.__traceback__)[-1]
         return None, f"{type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"

@@ -8,27 +8,19 @@ must check every output out of the remote instead of recomputing it, byte for by
 from __future__ import annotations
 
 import hashlib
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 
-from tests.sample_project import BIN, git_commit, sh, try_sh
+from tests.moto_server import CREDENTIALS, client, moto_server
+from tests.sample_project import git_commit, sh, try_sh
 
 pytestmark = pytest.mark.slow
 
 BUCKET = "chfen-remote"
 PREFIX = "dvcstore"
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 STAGES = ("clean", "separate", "ocr", "track", "embed_text", "embed_visual", "embed_audio")
 SHARED_OUTPUTS = ("data/interim", "data/features", "models", "reports")
 
@@ -39,55 +31,17 @@ class Remote:
     project: Path
 
     def client(self):
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=CREDENTIALS["AWS_DEFAULT_REGION"],
-        )
+        return client(self.endpoint)
 
     def clone(self, dest: Path) -> Path:
         sh(["git", "clone", "-q", str(self.project), str(dest)], dest.parent)
         return dest
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def moto_endpoint(tmp_path_factory) -> Iterator[str]:
-    """moto's S3 server on a free loopback port, stopped at teardown whatever happened."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not start:\n{log.read_text()[-2000:]}")
-                time.sleep(0.3)
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
         yield endpoint
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")

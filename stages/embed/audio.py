@@ -63,10 +63,12 @@ def job(params: Params, upstream: Upstream) -> Job:
         files = {s: upstream.audio / entry.id / STEM_FILE.format(stem=s) for s in STEMS}
         steps = n_steps(entry.media.duration_s, params.embed.step_s, params.embed.max_steps)
         key = input_hash(*(file_bytes(f) for f in files.values()), str(steps))
-        return key, {"stems": {s: str(f) for s, f in files.items()}, "steps": steps}
+        return key, {"stems": files, "steps": steps}
 
     work = partial(encode_audio, backend=backend, folder=folder, step_s=params.embed.step_s)
-    return Job("audio", section, f"audio-{backend}-{weights}", meta, work, inputs)
+    return Job(
+        "audio", section, f"audio-{backend}-{weights}", meta, work, inputs, reads_video=False
+    )
 
 
 def encode_audio(

@@ -51,7 +51,9 @@ class Job:
     version: str  # backend + weights fingerprint
     meta: StoreMeta
     work: Work
-    inputs: Callable[[ManifestEntry], tuple[str, dict[str, Any]]]  # -> (input hash, inputs)
+    # -> (input hash, inputs); the upstream files the work reads are ``Path`` values
+    inputs: Callable[[ManifestEntry], tuple[str, dict[str, Any]]]
+    reads_video: bool = True  # whether the work opens the video itself (item.path)
 
 
 def input_hash(*parts: str | bytes) -> str:

@@ -42,7 +42,8 @@ def run(
     items = []
     for entry in entries:
         key, inputs = job.inputs(entry)
-        items.append(WorkItem(entry.id, Path(entry.video or ""), key, inputs))
+        video = Path(entry.video or "") if job.reads_video else Path()
+        items.append(WorkItem(entry.id, video, key, inputs))
     report = run_per_video(
         f"embed_{modality}",
         items,

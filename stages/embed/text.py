@@ -76,10 +76,10 @@ def job(params: Params, upstream: Upstream) -> Job:
         srt_path = upstream.subtitles / f"{entry.id}.srt"
         steps = n_steps(entry.media.duration_s, params.embed.step_s, params.embed.max_steps)
         key = input_hash(entry.title, file_bytes(srt_path), str(steps))
-        return key, {"title": entry.title, "srt": str(srt_path), "steps": steps}
+        return key, {"title": entry.title, "srt": srt_path, "steps": steps}
 
     work = partial(encode_text, load=load, step_s=params.embed.step_s)
-    return Job("text", section, f"text-{backend}-{weights}", meta, work, inputs)
+    return Job("text", section, f"text-{backend}-{weights}", meta, work, inputs, reads_video=False)
 
 
 def encode_text(

@@ -66,7 +66,7 @@ def job(params: Params, upstream: Upstream) -> Job:
         tracks = upstream.tracks / f"{entry.id}.json"
         steps = n_steps(entry.media.duration_s, params.embed.step_s, params.embed.max_steps)
         key = input_hash(entry.content_hash, file_bytes(tracks), str(steps))
-        return key, {"tracks": str(tracks), "steps": steps, "has_frames": entry.kind == "video"}
+        return key, {"tracks": tracks, "steps": steps, "has_frames": entry.kind == "video"}
 
     work = partial(
         encode_visual,

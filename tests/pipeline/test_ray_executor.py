@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from pipeline.params import RunnerParams, Section, TaskResources
+from pipeline.remote_inputs import mirror
 from pipeline.runner import WORKER_DIED, WorkItem, run_per_video
 from stages.ocr import stage as ocr_stage
 from stages.separate import stage as separate_stage
@@ -214,3 +215,44 @@ def test_killed_worker_is_retried_and_every_video_is_done_once(
     entries = [p for p in (tmp_path / "cache" / "separate").glob("*/*") if p.is_dir()]
     assert len(entries) == 4
     assert not list((tmp_path / "cache" / "separate").glob(".tmp*"))
+
+
+@pytest.mark.slow
+def test_workers_read_their_inputs_through_inputs_url(cluster, tmp_path, monkeypatch):
+    """Workers that fetch the videos from ``runner.inputs_url`` (here a file:// mirror) write
+    what a local run on the driver's files writes; a video whose copy there differs from the
+    driver's fails alone, naming the URL."""
+    root = tmp_path / "repo"
+    made = {
+        f"v{i}": make_video(root / "data/raw/videos" / f"v{i}.mp4", tone_hz=300 + 150 * i)
+        for i in range(3)
+    }
+    monkeypatch.chdir(root)  # the repository root, which inputs_url stands for
+    manifest = root / "manifest.jsonl"
+    lines = (manifest_entry(k, v.relative_to(root)).model_dump_json() for k, v in made.items())
+    manifest.write_text("".join(f"{line}\n" for line in lines))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # where the workers import chfen from
+    url = f"file://{tmp_path / 'bucket'}"
+    mirror(url, [Path("data/raw")], {})
+    (tmp_path / "bucket/data/raw/videos/v2.mp4").write_bytes(b"a stale copy")
+    (root / "local").mkdir()
+    (root / "ray").mkdir()
+
+    local = tree(run_stage("separate", manifest, root / "local", workers=1))
+    out = tree(
+        run_stage(
+            "separate",
+            manifest,
+            root / "ray",
+            executor="ray",
+            ray_address=cluster.address,
+            inputs_url=url,
+            max_failure_ratio=0.5,
+        )
+    )
+    shared = {k for k in local if k.startswith(("v0", "v1"))}
+    assert shared and {k: out[k] for k in shared} == {k: local[k] for k in shared}
+    assert not any(k.startswith("v2") for k in out)
+    [failure] = [json.loads(line) for line in out["failures.jsonl"].decode().splitlines()]
+    assert failure["id"] == "v2" and "differs from the driver's copy" in failure["error"]
+    assert f"{url}/data/raw/videos/v2.mp4" in failure["error"]
