@@ -13,8 +13,8 @@ Then the real clips in ../shared/data/ocr: CER of rapidvideocr/1.mp4 against its
 upstream reference, whether the vsr cues lie inside the band marked by vsr/test.png, and
 near-duplicate neighbouring cues.
 
-Results are merged into benchmarks/results/ocr.json by backend, so a backend that runs only in
-another environment (paddleocr: see stages/ocr/paddle_backend.py) can add its numbers there.
+Results are merged into benchmarks/results/ocr.json by backend, so ``--backends paddleocr``
+alone refreshes that backend's numbers and keeps the others.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ from pipeline.weights import MissingWeights  # noqa: E402
 from stages.ocr.assemble import frame_reading  # noqa: E402
 from stages.ocr.cues import build_cues, normalise  # noqa: E402
 from stages.ocr.engines import (  # noqa: E402
-    BackendUnavailable,
     crop_line,
     load_engine,
     order_quads,
@@ -289,7 +288,7 @@ def main() -> None:
     for backend in args.backends:  # first, while nothing is loaded in this process
         try:
             loads[backend] = load_seconds(backend, params)
-        except (BackendUnavailable, MissingWeights) as e:
+        except MissingWeights as e:
             loads[backend] = e
     if not args.no_naive:
         results["naive_loop"] = {"det_limit_side_len": NAIVE_DET_LIMIT, "band": "bottom 30%"}

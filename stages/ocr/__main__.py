@@ -3,11 +3,9 @@
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from pipeline.entrypoint import run_stage
 from stages.ocr import stage
-from stages.ocr.engines import BackendUnavailable
 
 
 def main(
@@ -16,11 +14,7 @@ def main(
     params: Path = typer.Option(Path("params.yaml"), help="The params file."),
 ) -> None:
     """Hard subtitles and on-screen text of every manifest video, as .srt and .json."""
-    try:
-        report = run_stage(lambda: stage.run(manifest, out, params))
-    except BackendUnavailable as e:
-        Console(stderr=True).print(f"[bold red]error:[/bold red] {e}", highlight=False)
-        raise typer.Exit(1) from None
+    report = run_stage(lambda: stage.run(manifest, out, params))
     ok = len(report.outcomes) - len(report.failures)
     typer.echo(f"ocr: {ok} videos read, {len(report.failures)} failed -> {out}")
 

@@ -23,10 +23,6 @@ BACKENDS = ("rapidocr", "paddleocr")
 ALGORITHM_VERSION = "band-change-v1"
 
 
-class BackendUnavailable(RuntimeError):
-    """The backend's Python package is not installed (or cannot run here); says what to do."""
-
-
 class OcrEngine(Protocol):
     """Text detection and recognition on BGR uint8 images."""
 
@@ -52,13 +48,10 @@ class ModelFiles:
 
 def resolve_models(backend: str, det_dir: Path | None, rec_dir: Path | None) -> ModelFiles:
     """Find the model files (``pipeline.weights`` search order); raise ``MissingWeights`` with
-    every place searched, or ``BackendUnavailable`` when the backend cannot run here."""
+    every place searched."""
     if backend == "rapidocr":
         det, rec = rapidocr_backend.resolve_models(det_dir, rec_dir)
     elif backend == "paddleocr":
-        problem = paddle_backend.unavailable_reason()
-        if problem:
-            raise BackendUnavailable(problem)
         det, rec = paddle_backend.resolve_models(det_dir, rec_dir)
     else:
         raise ValueError(f"unknown OCR backend {backend!r}; expected one of {BACKENDS}")
@@ -76,10 +69,7 @@ def load_engine(models: ModelFiles, threads: int) -> OcrEngine:
     """One engine per process and configuration: ONNX sessions load once, not per video."""
     if models.backend == "rapidocr":
         return rapidocr_backend.RapidOcrEngine(models.det, models.rec, threads)
-    try:
-        return paddle_backend.PaddleOcrEngine(models.det, models.rec, threads)
-    except ImportError as e:
-        raise BackendUnavailable(paddle_backend.unavailable_reason() or str(e)) from e
+    return paddle_backend.PaddleOcrEngine(models.det, models.rec, threads)
 
 
 def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:

@@ -6,14 +6,13 @@ Model folders (``inference.onnx`` + ``inference.yml``) come from ``ocr.det_model
 (``$PADDLE_PDX_CACHE_HOME/official_models``). ``python -m stages.ocr.paddle_models`` builds them
 offline from the ONNX files in the rapidocr wheel.
 
-paddleocr is not one of chfen's pinned dependencies: paddleocr 3.7 needs paddlex 3.7.x, which
-pins opencv-contrib-python 4.10 (its ``cv2`` replaces the opencv 4.14 that the tracking stage's
-HOG detector needs), PyYAML 6.0.2 and numpy < 2.4. It runs in an environment of its own.
+PaddleOCR's engine is onnxruntime here, so paddlepaddle is not needed. paddleocr 3.7 pulls
+paddlex 3.7, whose exact pins (opencv-contrib-python==4.10.0.84, PyYAML==6.0.2, numpy<2.4) set
+the project's OpenCV, PyYAML and NumPy versions (pyproject.toml).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -30,20 +29,6 @@ _ALTERNATIVE = "ocr.backend: rapidocr (the same PP-OCRv6 models)"
 DET_SPEC = WeightsSpec("paddleocr", (DET_NAME, f"{DET_NAME}_onnx"), _HOW, _ALTERNATIVE)
 REC_SPEC = WeightsSpec("paddleocr", (REC_NAME, f"{REC_NAME}_onnx"), _HOW, _ALTERNATIVE)
 MODEL_FILES = ("inference.onnx", "inference.yml")
-
-
-def unavailable_reason() -> str | None:
-    """Why this backend cannot run in this environment, or None when it can."""
-    if importlib.util.find_spec("paddleocr") is None:
-        return (
-            "ocr.backend paddleocr: the paddleocr package is not installed here. chfen does not "
-            "pin it because paddleocr 3.7 needs paddlex 3.7.x, which pins "
-            "opencv-contrib-python==4.10.0.84 (replacing the opencv 4.14 cv2 that the track "
-            "stage needs), PyYAML==6.0.2 and numpy<2.4. Install it in a separate environment "
-            "(pip install paddleocr==3.7.0 onnxruntime) or set ocr.backend: rapidocr, which runs "
-            "the same PP-OCRv6 models."
-        )
-    return None
 
 
 def resolve_models(det_dir: Path | None, rec_dir: Path | None) -> tuple[Path, Path]:

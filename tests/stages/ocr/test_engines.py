@@ -1,7 +1,5 @@
 """Model resolution, offline PaddleOCR model folders, and the geometry shared by both backends."""
 
-import importlib.util
-
 import numpy as np
 import onnxruntime
 import pytest
@@ -10,7 +8,6 @@ import yaml
 from pipeline.weights import MissingWeights
 from stages.ocr import paddle_backend, rapidocr_backend
 from stages.ocr.engines import (
-    BackendUnavailable,
     crop_line,
     engine_version,
     order_quads,
@@ -18,8 +15,6 @@ from stages.ocr.engines import (
     widen_quads,
 )
 from stages.ocr.paddle_models import DET_NAME, REC_NAME, build_paddleocr_models, model_name
-
-HAS_PADDLEOCR = importlib.util.find_spec("paddleocr") is not None
 
 
 def quad(x0, y0, x1, y1):
@@ -73,14 +68,6 @@ def test_paddleocr_model_folders_are_built_offline_from_the_wheel(tmp_path, monk
     (found[0] / "inference.yml").unlink()
     with pytest.raises(MissingWeights, match=r"missing inference\.yml"):
         paddle_backend.resolve_models(None, None)
-
-
-@pytest.mark.skipif(HAS_PADDLEOCR, reason="paddleocr is installed in this environment")
-def test_paddleocr_backend_without_the_package_is_a_clear_error(tmp_path):
-    det, rec = build_paddleocr_models(tmp_path)
-    with pytest.raises(BackendUnavailable, match=r"ocr\.backend: rapidocr") as err:
-        resolve_models("paddleocr", det, rec)
-    assert "opencv-contrib-python==4.10.0.84" in str(err.value)
 
 
 def test_unknown_backend_is_rejected():

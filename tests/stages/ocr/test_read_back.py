@@ -1,7 +1,5 @@
 """Real OCR: text drawn on frames is read back by each backend, through the stage's scanner."""
 
-import importlib.util
-
 import pytest
 
 from pipeline.frames import Frame
@@ -27,16 +25,7 @@ W, H = 960, 540
 
 @pytest.fixture(
     scope="module",
-    params=[
-        "rapidocr",
-        pytest.param(
-            "paddleocr",
-            marks=pytest.mark.skipif(
-                importlib.util.find_spec("paddleocr") is None,
-                reason="paddleocr is not installed here (see stages/ocr/paddle_backend.py)",
-            ),
-        ),
-    ],
+    params=["rapidocr", "paddleocr"],
 )
 def backend(request, tmp_path_factory):
     dirs = (None, None)
