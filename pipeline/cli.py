@@ -12,7 +12,9 @@ from pipeline.params import DEFAULT_PARAMS, load_params
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 params_app = typer.Typer(no_args_is_help=True, help="Inspect and validate params.yaml.")
 app.add_typer(params_app, name="params")
-models_app = typer.Typer(no_args_is_help=True, help="Model weights (fetching needs network).")
+models_app = typer.Typer(
+    no_args_is_help=True, help="Model weights (fetching needs network; building does not)."
+)
 app.add_typer(models_app, name="models")
 
 
@@ -110,6 +112,18 @@ def models_fetch(
 
     for path in fetch_demucs(dest, model):
         typer.echo(path)
+
+
+@models_app.command("build-paddleocr")
+def models_build_paddleocr(
+    dest: Path = typer.Argument(Path("models/paddleocr"), help="Where the two folders go."),
+) -> None:
+    """Build PaddleOCR's PP-OCRv6 model folders (ocr.backend: paddleocr) offline from the ONNX
+    files in the rapidocr wheel; no network needed."""
+    from stages.ocr.paddle_models import build_paddleocr_models
+
+    for folder in run_stage(lambda: build_paddleocr_models(dest)):
+        typer.echo(f"built {folder}")
 
 
 @app.command()

@@ -1,10 +1,16 @@
 """Model resolution, offline PaddleOCR model folders, and the geometry shared by both backends."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import onnxruntime
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from pipeline.cli import app
+from pipeline.params import OcrParams
 from pipeline.weights import MissingWeights
 from stages.ocr import paddle_backend, rapidocr_backend
 from stages.ocr.engines import (
@@ -15,6 +21,8 @@ from stages.ocr.engines import (
     widen_quads,
 )
 from stages.ocr.paddle_models import DET_NAME, REC_NAME, build_paddleocr_models, model_name
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def quad(x0, y0, x1, y1):
@@ -98,3 +106,18 @@ def test_line_crops_are_upright():
     image = np.zeros((200, 300, 3), np.uint8)
     assert crop_line(image, quad(10, 20, 210, 60)).shape == (40, 200, 3)
     assert crop_line(image, quad(10, 10, 40, 190)).shape == (30, 180, 3)  # vertical: turned
+
+
+def test_models_build_paddleocr_command_builds_folders_the_backend_finds(tmp_path):
+    result = CliRunner().invoke(app, ["models", "build-paddleocr", str(tmp_path / "pp")])
+    assert result.exit_code == 0, result.output
+    det, rec = tmp_path / "pp" / DET_NAME, tmp_path / "pp" / REC_NAME
+    assert f"built {det}" in result.output
+    assert paddle_backend.resolve_models(det, rec) == (det, rec)
+
+
+def test_auto_backend_is_the_one_the_benchmark_chose():
+    """``ocr.backend: auto`` follows benchmarks/results/ocr.json (rerun it to change it)."""
+    results = json.loads((ROOT / "benchmarks/results/ocr.json").read_text(encoding="utf-8"))
+    assert set(results["backends"]) == {"rapidocr", "paddleocr"}
+    assert OcrParams().resolved_backend("offline") == results["auto_backend"]["choice"]
