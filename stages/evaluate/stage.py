@@ -42,7 +42,9 @@ def evaluate(
     space = shared_labels(cfg.labels, entries)
     probs, targets = (project(a, cfg.labels, space) for a in predict(model, ds))
     result: dict[str, Any] = {
-        "model": cfg.model,
+        # not "model": DVC names a metric and a dependency path by their key alone, and the
+        # model/ code folder is a dependency, so `dvc exp show` would show one in both columns
+        "architecture": cfg.model,
         "fusion": cfg.fusion,
         "model_labels": cfg.labels,
         "labels": space,
@@ -124,7 +126,7 @@ def write_reports(result: dict[str, Any], reports: Path) -> dict[str, Any]:
 
 def render(result: dict[str, Any]) -> str:
     lines = [
-        f"# Evaluation: {result['model']} ({result['fusion']}) on {result['split']}"
+        f"# Evaluation: {result['architecture']} ({result['fusion']}) on {result['split']}"
         f" ({result['videos']} videos)",
         "",
         f"Labels: {result['labels']} (the model's: {result['model_labels']}); classes in the"

@@ -1,13 +1,17 @@
 """The train and evaluate stages on synthetic feature stores with a planted signal."""
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from model.factory import load
 from stages.evaluate import stage as evaluate_stage
 from stages.train import stage as train_stage
 from tests.model.synthetic_store import build
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +54,15 @@ def test_metrics_report(trained):
     confusion = (root / "reports" / "plots" / "confusion.csv").read_text().splitlines()
     assert confusion[0] == "actual,predicted" and len(confusion) == 9
     assert "| masked | macro-F1 | drop |" in (root / "reports" / "evaluation.md").read_text()
+
+
+def test_no_metric_shares_a_name_with_a_dependency(trained):
+    """`dvc exp show` keys metric, param and dependency columns by name alone: a metric called
+    like a dependency path (``model``, the code folder) would show that path's hash instead."""
+    root, _, _ = trained
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    deps = {Path(str(d)).parts[0] for s in stages.values() for d in s.get("deps", [])}
+    for metrics in ("reports/metrics.json", "dvclive/metrics.json"):
+        keys = set(json.loads((root / metrics).read_text()))
+        assert keys & deps == set(), metrics
+    assert json.loads((root / "reports/metrics.json").read_text())["architecture"] == "chfen"
