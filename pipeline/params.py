@@ -25,8 +25,6 @@ from pydantic import (
     model_validator,
 )
 
-from pipeline.remote_inputs import check_url
-
 DEFAULT_PARAMS = Path("params.yaml")
 
 
@@ -76,7 +74,11 @@ class RunnerParams(Section):
     @field_validator("inputs_url")
     @classmethod
     def _known_protocol(cls, url: str | None) -> str | None:
-        return None if url is None else check_url(url)
+        if url is None:
+            return None
+        from pipeline.remote_inputs import check_url  # fsspec: imported only when used
+
+        return check_url(url)
 
     def resolved_workers(self) -> int:
         return self.workers or os.cpu_count() or 1

@@ -9,7 +9,8 @@ stopped: everything committed before the kill is a cache hit.
 Per-video work is a pure function ``work(item, out_dir) -> dict``: it reads the video, writes
 any files into ``out_dir`` and returns a JSON-serialisable result. Workers never commit; the
 driver alone writes the cache, so any executor that can run the function can be plugged in:
-``runner.executor: ray`` runs it as Ray tasks on a cluster (``pipeline.ray_executor``).
+``runner.executor: ray`` runs it as Ray tasks on a cluster (``pipeline.ray_executor``). Ray, and
+fsspec for ``runner.inputs_url`` (``pipeline.remote_inputs``), are imported only when used.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -42,8 +43,10 @@ from rich.text import Text
 
 from pipeline.hashing import HashIndex
 from pipeline.params import RunnerParams, Section
-from pipeline.remote_inputs import RemoteInputs, attach, localize
 from pipeline.workcache import WorkCache
+
+if TYPE_CHECKING:
+    from pipeline.remote_inputs import RemoteInputs
 
 Work = Callable[["WorkItem", Path], dict[str, Any]]
 WORKER_DIED = "worker process died (killed or crashed) on this video"
@@ -139,6 +142,8 @@ def run_per_video(
         else:
             outcomes[item.id] = Outcome(item, result, cache.entry(key), cached=True)
     if runner.inputs_url and todo:
+        from pipeline.remote_inputs import attach
+
         with HashIndex(runner.cache_dir / "hashes.sqlite") as index:
             remote = attach([i for i, _ in todo], runner.inputs_url, runner.inputs_options, index)
         todo = [(item, key) for item, (_, key) in zip(remote, todo, strict=True)]
@@ -230,6 +235,8 @@ def _attempt(work: Work, item: WorkItem, staging: Path) -> tuple[dict[str, Any] 
     try:
         if item.remote is None:
             return work(item, staging), None
+        from pipeline.remote_inputs import localize
+
         with tempfile.TemporaryDirectory(prefix="chfen-inputs-") as scratch:
             return work(localize(item, Path(scratch)), staging), None
     except Exception as e:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,11 +26,25 @@ from tests.moto_server import CREDENTIALS, client, moto_server
 from tests.pipeline import runner_work
 from tests.stages.ocr.ocr_synthetic import TextSpan, subtitle_video
 
+ROOT = Path(__file__).resolve().parents[2]
 SUBS = [TextSpan(0.5, 2.0, "市中心发生交通事故"), TextSpan(2.3, 3.6, "消防人员赶到现场")]
 
 
 class Probe(Section):
     value: int = 1
+
+
+def test_stages_import_fsspec_only_when_inputs_url_is_used():
+    """fsspec costs ~0.1 s to import: a stage, or the CLI, that does not use it never loads it."""
+    modules = ["pipeline.cli", "stages.clean.stage", "stages.separate.stage", "stages.ocr.stage",
+               "stages.track.stage", "stages.embed.stage"]  # fmt: skip
+    script = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+    script += "from pipeline.params import RunnerParams\nRunnerParams()\n"
+    script += "print('fsspec' in sys.modules)\n"
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
 
 
 @pytest.fixture
