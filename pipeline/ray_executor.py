@@ -11,9 +11,9 @@ Nodes read the videos by the paths in the manifest (a shared filesystem, mounted
 path everywhere) or, with ``runner.inputs_url``, from object storage through fsspec, checked
 against the driver's hashes (``pipeline.remote_inputs``). They import chfen from the driver's
 working directory (the repository root, put on their ``PYTHONPATH``), so every node runs the
-same code on the same inputs. A task
-whose worker process or node dies is re-run up to ``runner.max_retries`` times; a video that
-keeps killing its worker is recorded as a failure, as with the local executor.
+same code on the same inputs. A task whose worker process or node dies is re-run up to
+``runner.max_retries`` times; a video that keeps killing its worker is recorded as a failure,
+as with the local executor.
 
 Workers are reused across tasks (``max_calls=0``, also for GPU tasks, where Ray's default is a
 fresh process per task): the stages' per-process caches (``functools.cache`` around model

@@ -167,21 +167,19 @@ def _paths(item: WorkItem) -> Iterator[Path]:
     """The files an item's work reads: its ``path`` (unless empty) and its ``Path`` inputs."""
     if item.path != Path():
         yield item.path
-    yield from _path_values(item.inputs)
+    found: list[Path] = []
 
+    def note(path: Path) -> Path:
+        found.append(path)
+        return path
 
-def _path_values(value: Any) -> Iterator[Path]:
-    if isinstance(value, Path):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _path_values(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _path_values(v)
+    _map_paths(item.inputs, note)
+    yield from found
 
 
 def _map_paths(value: Any, f: Callable[[Path], Path]) -> Any:
+    """``value`` with every ``Path`` in it (through dicts, lists and tuples) replaced by
+    ``f(path)``, in order."""
     if isinstance(value, Path):
         return f(value)
     if isinstance(value, dict):
