@@ -62,3 +62,12 @@ def manifest_entry(
         ),
         split="train",
     )
+
+
+def write_manifest(path: Path, videos: dict[str, Path]) -> Path:
+    """``path`` written as the clean stage's manifest of ``videos`` (id -> file, each named as
+    the manifest should name it: relative paths stay relative)."""
+    path.write_text(
+        "".join(manifest_entry(k, v).model_dump_json() + "\n" for k, v in videos.items())
+    )
+    return path

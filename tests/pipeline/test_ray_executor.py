@@ -19,7 +19,7 @@ from pipeline.remote_inputs import mirror
 from pipeline.runner import WORKER_DIED, WorkItem, run_per_video
 from stages.ocr import stage as ocr_stage
 from stages.separate import stage as separate_stage
-from tests.media_factory import make_video, manifest_entry
+from tests.media_factory import make_video, write_manifest
 from tests.pipeline import ray_work
 from tests.pipeline.ray_cluster import local_cluster, task_processes
 
@@ -78,11 +78,7 @@ def cluster():
 def videos(tmp_path_factory):
     root = tmp_path_factory.mktemp("ray_videos")
     made = {f"v{i}": make_video(root / f"v{i}.mp4", tone_hz=300 + 150 * i) for i in range(4)}
-    manifest = root / "manifest.jsonl"
-    manifest.write_text(
-        "".join(manifest_entry(k, v).model_dump_json() + "\n" for k, v in made.items())
-    )
-    return manifest
+    return write_manifest(root / "manifest.jsonl", made)
 
 
 def run_stage(name: str, manifest: Path, root: Path, **runner) -> Path:
@@ -228,9 +224,9 @@ def test_workers_read_their_inputs_through_inputs_url(cluster, tmp_path, monkeyp
         for i in range(3)
     }
     monkeypatch.chdir(root)  # the repository root, which inputs_url stands for
-    manifest = root / "manifest.jsonl"
-    lines = (manifest_entry(k, v.relative_to(root)).model_dump_json() for k, v in made.items())
-    manifest.write_text("".join(f"{line}\n" for line in lines))
+    manifest = write_manifest(
+        root / "manifest.jsonl", {k: v.relative_to(root) for k, v in made.items()}
+    )
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # where the workers import chfen from
     url = f"file://{tmp_path / 'bucket'}"
     mirror(url, [Path("data/raw")], {})

@@ -21,7 +21,7 @@ from pipeline.params import RunnerParams, Section
 from pipeline.remote_inputs import InputsError, attach, localize, mirror
 from pipeline.runner import WorkItem, run_per_video
 from stages.ocr import stage as ocr_stage
-from tests.media_factory import make_video, manifest_entry
+from tests.media_factory import make_video, write_manifest
 from tests.moto_server import CREDENTIALS, client, moto_server
 from tests.pipeline import runner_work
 from tests.stages.ocr.ocr_synthetic import TextSpan, subtitle_video
@@ -176,12 +176,8 @@ def test_ocr_stage_reads_its_videos_from_s3(tmp_path, monkeypatch):
         "v1": make_video(root / "data/raw/videos/v1.mp4"),
     }
     monkeypatch.chdir(root)
-    manifest = root / "manifest.jsonl"
-    manifest.write_text(
-        "".join(
-            manifest_entry(k, v.relative_to(root)).model_dump_json() + "\n"
-            for k, v in videos.items()
-        )
+    manifest = write_manifest(
+        root / "manifest.jsonl", {k: v.relative_to(root) for k, v in videos.items()}
     )
     for key, value in CREDENTIALS.items():
         monkeypatch.setenv(key, value)
