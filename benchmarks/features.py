@@ -26,8 +26,8 @@ import numpy as np
 
 from pipeline.featurestore import FeatureStore, StoreMeta, StreamSpec, VideoFeatures, write_store
 from pipeline.params import load_params
-from pipeline.runner import WorkItem
 from pipeline.video_stage import read_manifest
+from pipeline.work import WorkItem
 from stages.embed import audio, text, visual
 from stages.embed.job import Upstream
 

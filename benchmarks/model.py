@@ -36,8 +36,8 @@ from model.labels import classes
 from model.train import loader, predict, train
 from pipeline.params import ALL_MODALITIES, TrainParams, load_params
 from pipeline.records import ManifestEntry
-from pipeline.runner import WorkItem
 from pipeline.video_stage import read_manifest
+from pipeline.work import WorkItem
 from stages.embed import audio, text, visual
 from stages.embed.job import Upstream
 

@@ -40,7 +40,8 @@ os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # bind Ray to l
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 from pipeline.params import RunnerParams, Section
-from pipeline.runner import WorkItem, run_per_video
+from pipeline.runner import run_per_video
+from pipeline.work import WorkItem
 from stages.separate import stage
 from tests.media_factory import make_video, manifest_entry
 

@@ -39,8 +39,8 @@ from PIL import Image
 from pipeline.frames import sample_frames
 from pipeline.media import probe
 from pipeline.params import TrackParams
-from pipeline.runner import WorkItem
 from pipeline.weights import MissingWeights
+from pipeline.work import WorkItem
 from stages.track import detectors, motchallenge
 from stages.track.detectors import Detection, PersonDetector
 from stages.track.faces import detect_faces

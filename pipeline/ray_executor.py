@@ -36,8 +36,8 @@ import ray
 from ray import exceptions as ray_errors
 
 from pipeline.params import RunnerParams, TaskResources
-from pipeline.runner import WORKER_DIED, Work, WorkItem, _attempt
 from pipeline.safe_paths import child
+from pipeline.work import WORKER_DIED, Work, WorkItem, attempt
 from pipeline.workcache import WorkCache
 
 Files = dict[str, bytes]
@@ -141,7 +141,7 @@ def compute(work: Work, item: WorkItem, cwd: str) -> tuple[Files, Any, str | Non
         os.chdir(cwd)
     with tempfile.TemporaryDirectory(prefix="chfen-task-") as scratch:
         out = Path(scratch)
-        result, error = _attempt(work, item, out)
+        result, error = attempt(work, item, out)
         if error is not None:
             return {}, None, error
         files = {

@@ -31,7 +31,7 @@ import fsspec
 from pipeline.hashing import HashIndex
 
 if TYPE_CHECKING:
-    from pipeline.runner import WorkItem
+    from pipeline.work import WorkItem
 
 CHUNK = 1 << 20
 

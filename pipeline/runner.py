@@ -18,15 +18,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import tempfile
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -41,31 +39,14 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from pipeline.code_version import code_version, work_module
 from pipeline.hashing import HashIndex
 from pipeline.params import RunnerParams, Section
+from pipeline.work import WORKER_DIED, Work, WorkItem, attempt
 from pipeline.workcache import WorkCache
 
-if TYPE_CHECKING:
-    from pipeline.remote_inputs import RemoteInputs
-
-Work = Callable[["WorkItem", Path], dict[str, Any]]
-WORKER_DIED = "worker process died (killed or crashed) on this video"
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 console = Console(stderr=True)
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    """One video for one stage: its id, where it is, the hash of everything the work reads (the
-    cache key: the video's content, plus upstream outputs for stages that read them), and any
-    other inputs the work needs (``inputs``: e.g. the title; upstream files as ``Path`` values).
-    ``remote`` is set by the runner when workers read the files through ``runner.inputs_url``."""
-
-    id: str
-    path: Path
-    content_hash: str
-    inputs: dict[str, Any] = field(default_factory=dict)
-    remote: RemoteInputs | None = None
 
 
 @dataclass
@@ -129,8 +110,14 @@ def run_per_video(
     runner: RunnerParams,
     show_progress: bool = True,
 ) -> RunReport:
-    """Run ``work`` on every item not yet cached; return one outcome per item, in input order."""
-    cache = WorkCache(runner.cache_dir, stage, section.digest(), version)
+    """Run ``work`` on every item not yet cached; return one outcome per item, in input order.
+
+    The cache key holds, besides each item's content hash, the digest of ``section``, the
+    stage's ``version`` (backend and weights fingerprints) and the digest of the code ``work``
+    runs (``pipeline.code_version``): editing any module the work reaches recomputes this
+    stage's entries, and only this stage's."""
+    code = code_version((work_module(work),))
+    cache = WorkCache(runner.cache_dir, stage, section.digest(), f"{version}|code:{code}")
     cache.clean_stale()
     outcomes = {item.id: Outcome(item) for item in items}
     todo: list[tuple[WorkItem, str]] = []
@@ -171,7 +158,7 @@ def run_per_video(
         elif workers <= 1:
             for item, key in todo:
                 staging = cache.staging()
-                finish(item, key, staging, *_attempt(work, item, staging))
+                finish(item, key, staging, *attempt(work, item, staging))
         else:
             _run_pool(work, todo, cache, workers, finish)
 
@@ -198,7 +185,7 @@ def _run_pool(
         futures: dict[Future, tuple[WorkItem, str, Path]] = {}
         for item, key in todo:
             staging = cache.staging()
-            futures[pool.submit(_attempt, work, item, staging)] = (item, key, staging)
+            futures[pool.submit(attempt, work, item, staging)] = (item, key, staging)
         for future in as_completed(futures):
             item, key, staging = futures[future]
             try:
@@ -226,22 +213,6 @@ def _worker_threads(threads: int) -> Iterator[None]:
                 os.environ.pop(var, None)
             else:
                 os.environ[var] = value
-
-
-def _attempt(work: Work, item: WorkItem, staging: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """Run one item, turning any exception into an error message (the stage goes on). An item
-    whose files are read through ``runner.inputs_url`` runs on local copies of them, fetched into
-    a scratch folder that is gone afterwards."""
-    try:
-        if item.remote is None:
-            return work(item, staging), None
-        from pipeline.remote_inputs import localize
-
-        with tempfile.TemporaryDirectory(prefix="chfen-inputs-") as scratch:
-            return work(localize(item, Path(scratch)), staging), None
-    except Exception as e:
-        where = traceback.extract_tb(e.__traceback__)[-1]
-        return None, f"{type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
 
 
 def progress_bar(enabled: bool, failures: bool = True) -> Progress:

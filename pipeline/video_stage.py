@@ -12,8 +12,9 @@ from typing import Any
 from pipeline import atomic
 from pipeline.params import Params, Section
 from pipeline.records import ManifestEntry
-from pipeline.runner import Outcome, RunReport, Work, WorkItem, run_per_video
+from pipeline.runner import Outcome, RunReport, run_per_video
 from pipeline.safe_paths import child
+from pipeline.work import Work, WorkItem
 
 DEFAULT_MANIFEST = Path("data/interim/manifest.jsonl")
 

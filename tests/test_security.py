@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.records import ManifestEntry
-from pipeline.runner import Outcome, RunReport, WorkItem
+from pipeline.runner import Outcome, RunReport
 from pipeline.safe_paths import UnsafePath, check_id, child
 from pipeline.video_stage import ManifestError, publish, read_manifest
+from pipeline.work import WorkItem
 from stages.clean import stage as clean
 from tests.conftest import PROJECT_ROOT
 from tests.media_factory import make_video, manifest_entry

@@ -29,8 +29,9 @@ from pipeline.records import (
     VideoRecord,
     Vote,
 )
-from pipeline.runner import WorkItem, run_per_video
+from pipeline.runner import run_per_video
 from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
+from pipeline.work import WorkItem
 from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
 from stages.clean.datacard import write_data_card
 from stages.clean.labels import aggregate, agreement_report, read_sheets

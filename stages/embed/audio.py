@@ -13,8 +13,8 @@ import soundfile as sf
 from pipeline.featurestore import StoreMeta, StreamSpec, VideoFeatures, save_video
 from pipeline.params import Params, ParamsError
 from pipeline.records import ManifestEntry
-from pipeline.runner import WorkItem
 from pipeline.weights import fingerprint
+from pipeline.work import WorkItem
 from stages.embed.audio_encoders import SAMPLE_RATE, OpenSmileEncoder, audio_encoder
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section

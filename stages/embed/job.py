@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.featurestore import StoreMeta
 from pipeline.params import Params, Section
 from pipeline.records import ManifestEntry
-from pipeline.runner import Work
+from pipeline.work import Work
 
 FEATURES_FILE = "features.npz"
 

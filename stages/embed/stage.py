@@ -14,8 +14,9 @@ from pathlib import Path
 
 from pipeline.featurestore import StoreIndex, load_video, write_store
 from pipeline.params import Params, load_params
-from pipeline.runner import RunReport, WorkItem, run_per_video
+from pipeline.runner import RunReport, run_per_video
 from pipeline.video_stage import failure_rows, read_manifest
+from pipeline.work import WorkItem
 from stages.embed import audio, text, visual
 from stages.embed.job import FEATURES_FILE, Job, Upstream
 

@@ -12,8 +12,8 @@ import numpy as np
 from pipeline.featurestore import StoreMeta, StreamSpec, VideoFeatures, save_video
 from pipeline.params import Params, ParamsError
 from pipeline.records import ManifestEntry
-from pipeline.runner import WorkItem
 from pipeline.weights import fingerprint
+from pipeline.work import WorkItem
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.text_encoders import e5_encoder, e5_weights, text_encoder

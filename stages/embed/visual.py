@@ -15,8 +15,8 @@ from pipeline.featurestore import StoreMeta, StreamSpec, VideoFeatures, save_vid
 from pipeline.frames import sample_frames
 from pipeline.params import Params, ParamsError
 from pipeline.records import ManifestEntry
-from pipeline.runner import WorkItem
 from pipeline.weights import fingerprint
+from pipeline.work import WorkItem
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.image_encoders import MobileNetEncoder, image_encoder
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section

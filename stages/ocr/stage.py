@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.params import DEFAULT_PARAMS, OcrParams, load_params
-from pipeline.runner import RunReport, WorkItem
+from pipeline.runner import RunReport
 from pipeline.video_stage import (
     DEFAULT_MANIFEST,
     publish,
@@ -28,6 +28,7 @@ from pipeline.video_stage import (
     run_manifest_stage,
     skip_without_frames,
 )
+from pipeline.work import WorkItem
 from stages.ocr.assemble import band_record, classify, cue_records, subtitle_cues, text_events
 from stages.ocr.cues import to_srt
 from stages.ocr.engines import ModelFiles, engine_version, load_engine, resolve_models

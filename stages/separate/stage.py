@@ -24,9 +24,10 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.params import load_params
 from pipeline.records import ManifestEntry
-from pipeline.runner import RunReport, WorkItem
+from pipeline.runner import RunReport
 from pipeline.safe_paths import check_id
 from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
+from pipeline.work import WorkItem
 from stages.separate import audio_io
 from stages.separate.audio_io import Levels
 from stages.separate.backends import BackendChoice, choose, separator

@@ -19,7 +19,7 @@ from typing import Any
 from pipeline import atomic
 from pipeline.frames import display_size, sample_frames
 from pipeline.params import TrackParams, load_params
-from pipeline.runner import RunReport, WorkItem
+from pipeline.runner import RunReport
 from pipeline.video_stage import (
     DEFAULT_MANIFEST,
     publish,
@@ -27,6 +27,7 @@ from pipeline.video_stage import (
     run_manifest_stage,
     skip_without_frames,
 )
+from pipeline.work import WorkItem
 from stages.track import detectors
 from stages.track.faces import detect_faces
 from stages.track.mot import MotRow, format_rows

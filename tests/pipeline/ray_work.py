@@ -4,7 +4,7 @@ import functools
 import os
 from pathlib import Path
 
-from pipeline.runner import WorkItem
+from pipeline.work import WorkItem
 
 
 @functools.cache

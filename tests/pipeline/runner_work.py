@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from pipeline.runner import WorkItem
+from pipeline.work import WorkItem
 
 
 def checksum(item: WorkItem, out_dir: Path) -> dict:

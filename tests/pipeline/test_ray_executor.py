@@ -16,7 +16,8 @@ import yaml
 
 from pipeline.params import RunnerParams, Section, TaskResources
 from pipeline.remote_inputs import mirror
-from pipeline.runner import WORKER_DIED, WorkItem, run_per_video
+from pipeline.runner import run_per_video
+from pipeline.work import WORKER_DIED, WorkItem
 from stages.ocr import stage as ocr_stage
 from stages.separate import stage as separate_stage
 from tests.media_factory import make_video, write_manifest
@@ -50,7 +51,8 @@ def test_local_executor_never_imports_ray(tmp_path):
         "import sys\n"
         "from pathlib import Path\n"
         "from pipeline.params import RunnerParams\n"
-        "from pipeline.runner import WorkItem, run_per_video\n"
+        "from pipeline.runner import run_per_video\n"
+        "from pipeline.work import WorkItem\n"
         "from tests.pipeline.test_ray_executor import Probe\n"
         "from tests.pipeline import ray_work\n"
         f"tmp = Path({str(tmp_path)!r})\n"

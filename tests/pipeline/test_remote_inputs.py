@@ -19,7 +19,8 @@ from pipeline.cli import app
 from pipeline.hashing import HashIndex
 from pipeline.params import RunnerParams, Section
 from pipeline.remote_inputs import InputsError, attach, localize, mirror
-from pipeline.runner import WorkItem, run_per_video
+from pipeline.runner import run_per_video
+from pipeline.work import WorkItem
 from stages.ocr import stage as ocr_stage
 from tests.media_factory import make_video, write_manifest
 from tests.moto_server import CREDENTIALS, client, moto_server

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.params import RunnerParams, Section
-from pipeline.runner import StageFailed, WorkItem, run_per_video
+from pipeline.runner import StageFailed, run_per_video
+from pipeline.work import WorkItem
 from pipeline.workcache import WorkCache
 from tests.pipeline.runner_work import checksum
 
@@ -179,7 +180,8 @@ def test_killed_run_resumes_without_redoing_work(tmp_path):
             sys.path.insert(0, {str(Path(__file__).parents[2])!r})
             from tests.pipeline.runner_work import checksum
             from pipeline.params import RunnerParams, Section
-            from pipeline.runner import WorkItem, run_per_video
+            from pipeline.runner import run_per_video
+            from pipeline.work import WorkItem
             items = []
             for i in range(12):
                 p = Path({str(items_dir)!r}) / f"v{{i}}.bin"

@@ -19,7 +19,8 @@ SCRIPT = textwrap.dedent(
 
     from pipeline.params import Section
     from pipeline.params import RunnerParams
-    from pipeline.runner import WorkItem, run_per_video
+    from pipeline.runner import run_per_video
+    from pipeline.work import WorkItem
 
 
     class Knob(Section):

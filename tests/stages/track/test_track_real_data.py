@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from pipeline.params import TrackParams
-from pipeline.runner import WorkItem
+from pipeline.work import WorkItem
 from stages.track import motchallenge
 from stages.track.detectors import Detection
 from stages.track.mot import MotRow, read_rows

