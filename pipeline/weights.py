@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.hashing import HashIndex, default_index_path
+
 MODELS_DIR = Path("models")
 
 
@@ -56,12 +58,14 @@ def missing_message(spec: WeightsSpec, searched: Iterable[Path]) -> str:
 
 def fingerprint(path: Path) -> str:
     """A short content hash of a weights file or folder: part of cache keys and feature
-    attributes, so changed weights never mix with results of the old ones."""
+    attributes, so changed weights never mix with results of the old ones. Each file's sha256
+    is remembered by its (path, size, mtime, inode) in ``HashIndex``, so multi-GB weights are
+    read again only when they changed, not at every stage start."""
     path = Path(path)
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     h = hashlib.sha256()
-    for f in files:
-        h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
-        with open(f, "rb") as fh:
-            h.update(hashlib.file_digest(fh, "sha256").digest())
+    with HashIndex(default_index_path()) as index:
+        for f in files:
+            h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
+            h.update(bytes.fromhex(index.digest(f)))
     return h.hexdigest()[:16]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ import pipeline.offline
 from tests.sample_project import sample_project  # noqa: F401  (one dvc repro per session)
 
 pipeline.offline.enable()
+# weights fingerprints remember file hashes; tests keep theirs away from the user's cache
+os.environ.setdefault(
+    "CHFEN_HASH_INDEX", str(Path(tempfile.mkdtemp(prefix="chfen-hashes-")) / "hashes.sqlite")
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("CHFEN_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))

@@ -101,8 +101,10 @@ def test_a_stage_source_edit_recomputes_its_entries_and_keeps_another_stages(tmp
 
     def run(stage: str) -> tuple[int, int]:
         done = subprocess.run(
-            [sys.executable, "-m", f"stages.{stage}", "--manifest", str(manifest)]
-            + ["--out", str(tmp_path / stage), "--params", str(params)],
+            [
+                *(sys.executable, "-m", f"stages.{stage}", "--manifest", str(manifest)),
+                *("--out", str(tmp_path / stage), "--params", str(params)),
+            ],
             cwd=root,
             env=env,
             capture_output=True,

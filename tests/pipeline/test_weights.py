@@ -1,6 +1,9 @@
+import os
+from pathlib import Path
+
 import pytest
 
-from pipeline import weights
+from pipeline import hashing, weights
 from pipeline.weights import MissingWeights, WeightsSpec, fingerprint, resolve
 
 SPEC = WeightsSpec(
@@ -43,3 +46,35 @@ def test_fingerprint_follows_content(tmp_path):
     (a / "x.bin").write_bytes(b"2")
     assert fingerprint(a) != first
     assert len(first) == 16
+
+
+def test_fingerprint_reads_unchanged_weights_once(tmp_path, monkeypatch):
+    """Weights are hashed once; later stage starts take the remembered hash while (size,
+    mtime, inode) are unchanged, and re-read a file whose signature changed."""
+    monkeypatch.setenv("CHFEN_HASH_INDEX", str(tmp_path / "hashes.sqlite"))
+    folder = tmp_path / "w"
+    folder.mkdir()
+    for name in ("a.bin", "b.bin"):
+        (folder / name).write_bytes(name.encode() * 1000)
+        os.utime(folder / name, ns=(10**18, 10**18))  # long before "now": not racy
+    reads: list[str] = []
+    real = hashing.file_digest
+    monkeypatch.setattr(hashing, "file_digest", lambda p: reads.append(Path(p).name) or real(p))
+    first = fingerprint(folder)
+    assert sorted(reads) == ["a.bin", "b.bin"]
+    assert fingerprint(folder) == first and len(reads) == 2
+    (folder / "b.bin").write_bytes(b"changed")
+    assert fingerprint(folder) != first and reads[2:] == ["b.bin"]
+
+
+def test_a_same_size_rewrite_in_the_same_tick_is_seen(tmp_path, monkeypatch):
+    """A file hashed right after it was written is re-hashed on the next lookup, so a rewrite
+    of the same size with the same timestamp is not served the old hash (git's racy files)."""
+    monkeypatch.setenv("CHFEN_HASH_INDEX", str(tmp_path / "hashes.sqlite"))
+    weights_file = tmp_path / "x.bin"
+    weights_file.write_bytes(b"1")
+    stamp = weights_file.stat().st_mtime_ns
+    first = fingerprint(weights_file)
+    weights_file.write_bytes(b"2")
+    os.utime(weights_file, ns=(stamp, stamp))  # same size, same mtime, same inode
+    assert fingerprint(weights_file) != first
