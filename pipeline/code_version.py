@@ -137,3 +137,20 @@ def work_module(work: object) -> str:
         spec = getattr(sys.modules["__main__"], "__spec__", None)
         name = spec.name if spec is not None else name
     return name
+
+
+def dvc_code_deps(module: str, root: Path = ROOT) -> list[str]:
+    """The code dependencies a DVC stage running ``python -m <module>`` must declare: every
+    file it can import, a package folder standing for all of its files when it needs them all."""
+    modules, _ = closure((f"{module}.__main__",), root)
+    needed = {p.relative_to(root).as_posix() for p in source_files(modules, root)}
+    deps: list[str] = []
+    for folder in sorted({p.rpartition("/")[0] for p in needed}):
+        present = {
+            p.relative_to(root).as_posix()
+            for p in (root / folder).iterdir()
+            if p.suffix == ".py" or p.suffix in DATA_SUFFIXES
+        }
+        inside = sorted(p for p in needed if p.rpartition("/")[0] == folder)
+        deps += [folder] if present == set(inside) and folder != "stages" else inside
+    return deps
