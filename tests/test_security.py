@@ -7,8 +7,10 @@ import csv
 import json
 import re
 from pathlib import Path
+from typing import Annotated
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from pipeline.records import ManifestEntry
 from pipeline.runner import Outcome, RunReport
@@ -168,9 +170,15 @@ def test_publish_refuses_a_destination_outside_its_folder(tmp_path: Path) -> Non
     assert not Path("/tmp/chfen-publish-abs.txt").exists()
 
 
-def test_manifest_entry_schema_checks_ids() -> None:
-    fields = ManifestEntry.model_fields["id"]
-    assert fields.metadata, "ManifestEntry.id must carry the safe-id validator"
+@pytest.mark.parametrize("bad", ["../x", "a/b", "..", "", "x.", "CON", "a" * 129, "é"])
+def test_manifest_entry_schema_refuses_unsafe_ids(bad: str) -> None:
+    """The id field as the schema declares it (type and validators) refuses what
+    ``check_id`` refuses, and keeps a safe id as it is."""
+    field = ManifestEntry.model_fields["id"]
+    id_type = TypeAdapter(Annotated[field.annotation, *field.metadata])
+    assert id_type.validate_python("douyin_7301-a.b") == "douyin_7301-a.b"
+    with pytest.raises(ValidationError):
+        id_type.validate_python(bad)
 
 
 SOURCE_DIRS = ("pipeline", "stages", "model", "benchmarks", "scripts")

@@ -144,8 +144,18 @@ def record(fields: dict[str, Any], source_file: str, index: int = 0, **changes: 
     return VideoRecord(**(fields | changes), source_file=source_file, source_index=index)
 
 
-def test_suffixes_cover_every_format_read() -> None:
-    assert set(CRAWL_SUFFIXES) == {".json", ".jsonl", ".ndjson", ".csv"}
+@pytest.mark.parametrize("suffix", CRAWL_SUFFIXES)
+def test_every_suffix_the_stage_collects_is_read_as_records(tmp_path: Path, suffix: str) -> None:
+    """A crawl file is collected by its suffix; each such file, in the format its suffix
+    stands for, must come back as records, not as an unknown-schema or malformed rejection."""
+    item = {"video_id": "v1", "title": "hello"}
+    text = {
+        ".json": json.dumps([item]),
+        ".csv": "video_id,title\nv1,hello\n",
+    }.get(suffix, json.dumps(item) + "\n")
+    path = tmp_path / f"export{suffix}"
+    path.write_text(text, encoding="utf-8")
+    assert [(r.id, r.title) for r in read_crawl_file(path, path.name)] == [("v1", "hello")]
 
 
 # --- Douyin ---------------------------------------------------------------------------------
