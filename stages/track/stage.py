@@ -31,7 +31,7 @@ from pipeline.work import WorkItem
 from stages.track import detectors
 from stages.track.faces import detect_faces
 from stages.track.mot import MotRow, format_rows
-from stages.track.summary import FaceSecond, TrackSummary
+from stages.track.summary import FaceSecond, TrackSummary, write_summary
 from stages.track.tracker import PersonTracker
 
 STAGE = "track"
@@ -137,7 +137,7 @@ def track_video(
         max_faces=max((len(fs.faces) for fs in face_seconds), default=0),
     )
     atomic.write_text(out_dir / TRACKS_FILE, format_rows(rows))
-    atomic.write_text(out_dir / SUMMARY_FILE, summary.model_dump_json())
+    write_summary(summary, out_dir / SUMMARY_FILE)
     return summary.index_row()
 
 

@@ -3,8 +3,11 @@ many, and how much of each second's frame their faces fill."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline import atomic
 from stages.track.faces import Face
 
 
@@ -38,3 +41,20 @@ class TrackSummary(BaseModel):
     def index_row(self) -> dict[str, object]:
         """The counts that go to ``index.jsonl`` (and the work cache's result)."""
         return self.model_dump(exclude={"persons_per_second", "faces_per_second"})
+
+
+def summary_file(folder: Path, video_id: str) -> Path:
+    """Where the track stage put ``video_id``'s summary under its output ``folder``."""
+    return Path(folder) / f"{video_id}.json"
+
+
+def write_summary(summary: TrackSummary, path: Path) -> None:
+    atomic.write_text(path, summary.model_dump_json())
+
+
+def read_summary(path: Path) -> TrackSummary | None:
+    """The summary at ``path`` (validated), or None when the track stage wrote none for the
+    video (one it skipped, such as an audio-only item, or one that failed)."""
+    if not Path(path).is_file():
+        return None
+    return TrackSummary.model_validate_json(Path(path).read_text(encoding="utf-8"))

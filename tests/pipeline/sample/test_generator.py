@@ -404,6 +404,7 @@ def test_too_few_videos_is_refused():
 # --- determinism ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_same_seed_regenerates_identical_files_into_a_used_folder(sample: Path, tmp_path: Path):
     again = tmp_path / "raw"
     (again / "videos").mkdir(parents=True)

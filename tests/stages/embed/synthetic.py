@@ -1,17 +1,17 @@
-"""A tiny project for the embed stages: videos, a manifest, and upstream outputs written by
-hand in the formats the ocr, track and separate stages produce."""
+"""A tiny project for the embed stages: videos, a manifest, and upstream outputs (subtitles and
+track summaries written with the ocr and track stages' own writers; audio stems as files)."""
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import srt
 
+from stages.track.faces import Face
+from stages.track.summary import FaceSecond, TrackSummary, summary_file, write_summary
 from tests.media_factory import make_video, manifest_entry
+from tests.stages.ocr.documents import write_subtitles
 
 CUES = {  # video id -> [(start s, end s, text)]
     "v0": [(0.2, 1.9, "hello world"), (3.0, 3.8, "second line")],
@@ -28,21 +28,31 @@ def build(root: Path, ids: tuple[str, ...] = ("v0", "v1", "v2")) -> Path:
             root / "videos" / f"{vid}.mp4", seconds=4.5, size=(320, 180), tone_hz=300 + i
         )
         lines.append(manifest_entry(vid, video, f"title number {i}").model_dump_json())
-        subs = [
-            srt.Subtitle(n + 1, timedelta(seconds=a), timedelta(seconds=b), text)
-            for n, (a, b, text) in enumerate(CUES.get(vid, []))
-        ]
-        (root / "subtitles").mkdir(parents=True, exist_ok=True)
-        (root / "subtitles" / f"{vid}.srt").write_text(srt.compose(subs), encoding="utf-8")
+        write_subtitles(root / "subtitles", vid, CUES.get(vid, []))
         faces = [] if vid != "v0" else [
-            {"second": 1, "t": 1.0, "faces": [
-                {"box": [100.0, 40.0, 60.0, 80.0], "probability": 0.99, "area_ratio": 0.083},
-                {"box": [10.0, 10.0, 30.0, 30.0], "probability": 0.95, "area_ratio": 0.016},
-            ]},
+            FaceSecond(second=1, t=1.0, faces=[
+                Face(box=(100.0, 40.0, 60.0, 80.0), probability=0.99, area_ratio=0.083),
+                Face(box=(10.0, 10.0, 30.0, 30.0), probability=0.95, area_ratio=0.016),
+            ]),
         ]  # fmt: skip
         (root / "tracks").mkdir(parents=True, exist_ok=True)
-        (root / "tracks" / f"{vid}.json").write_text(
-            json.dumps({"width": 320, "height": 180, "faces_per_second": faces})
+        write_summary(
+            TrackSummary(
+                id=vid,
+                detector="hog",
+                width=320,
+                height=180,
+                sampled_fps=5.0,
+                frames=23,
+                seconds=5,
+                unique_persons=0,
+                persons_per_second=[0] * 5,
+                max_persons=0,
+                faces_per_second=faces,
+                seconds_with_faces=len(faces),
+                max_faces=max((len(f.faces) for f in faces), default=0),
+            ),
+            summary_file(root / "tracks", vid),
         )
         if vid != "v1":  # v1 has no audio stems (as for a video without an audio track)
             rng = np.random.default_rng(i)

@@ -120,7 +120,7 @@ def test_rerun_after_adding_a_video_computes_only_it(project, tmp_path):
     bigger = build(tmp_path, ids=("v3",))
     manifest.write_text(manifest.read_text() + bigger.read_text())
     upstream = Upstream(subtitles=root / "subtitles", tracks=root / "tracks", audio=root / "audio")
-    for name in ("v3.srt",):
+    for name in ("v3.srt", "v3.json"):
         (root / "subtitles" / name).write_bytes((tmp_path / "subtitles" / name).read_bytes())
     index, report = stage.run("text", manifest, upstream, root / "features", params, False)
     assert report.n_cached == 3

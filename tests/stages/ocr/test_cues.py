@@ -1,11 +1,8 @@
 """Cue merging and timing on constructed reading sequences (no OCR involved)."""
 
-from datetime import timedelta
-
 import pytest
-import srt
 
-from stages.ocr.cues import Reading, best_reading, build_cues, similarity, to_srt
+from stages.ocr.cues import Reading, best_reading, build_cues, similarity
 
 FPS = 3.0
 STEP = 1 / FPS
@@ -90,25 +87,11 @@ def test_cues_shorter_than_min_cue_s_are_dropped():
     assert [c.text for c in cues_of(times, texts, min_cue_s=0.0)] == ["一闪而过", "停留很久的字幕"]
 
 
-def test_no_text_gives_no_cues_and_an_empty_srt():
+def test_no_text_gives_no_cues():
     cues = cues_of([0.0, STEP, 2 * STEP], [None, None, None])
     assert cues == []
-    assert to_srt(cues) == ""
     with pytest.raises(ValueError):
         build_cues([0.0], [], fps=FPS, merge_similarity=0.8, min_cue_s=0, merge_gap_s=0)
-
-
-def test_srt_round_trip_keeps_text_and_millisecond_times():
-    times = [0.0, 0.333667, 0.667333, 1.001, 1.334667, 1.668333, 2.002]
-    texts = [None, "我要去杂货店\nI'm going shopping", "我要去杂货店\nI'm going shopping"]
-    texts += ["我要去杂货店\nI'm going shopping", None, "对吧？", "对吧？"]
-    cues = cues_of(times, texts)
-    parsed = list(srt.parse(to_srt(cues)))
-    assert [s.content for s in parsed] == [c.text for c in cues]
-    assert [s.index for s in parsed] == [1, 2]
-    for sub, cue in zip(parsed, cues, strict=True):
-        assert sub.start == timedelta(seconds=round(cue.start, 3))
-        assert sub.end == timedelta(seconds=round(cue.end, 3))
 
 
 def test_similarity_ignores_spacing_and_line_breaks():

@@ -22,7 +22,7 @@ def ocr(shared_data):
         pytest.skip(f"{folder} is absent")
     params = OcrParams(backend="rapidocr")
     models = resolve_models("rapidocr", None, None)
-    return lambda name: read_text(folder / name, name, params, models)[0], folder
+    return lambda name: read_text(folder / name, name, params, models), folder
 
 
 def upstream_text(path):

@@ -167,6 +167,7 @@ def test_second_run_is_all_cached_and_identical(project):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_paddleocr_backend_gives_the_cues_of_rapidocr(project, tmp_path):
     """The stage as DVC runs it with ``ocr.backend: paddleocr`` on model folders built offline
     from the rapidocr wheel: the same PP-OCRv6 models, so the same subtitle cues."""

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.plutchik import wheel
+from stages.ocr.outputs import Subtitle
 from stages.predict import report
 from stages.predict.extract import extract
-from stages.predict.prediction import PredictError, Subtitle, load_model, run_model
+from stages.predict.prediction import PredictError, load_model, run_model
 from tests.media_factory import make_video
 from tests.stages.predict.tiny_model import train_tiny_model
 
