@@ -48,17 +48,20 @@ def run_manifest_stage(
     params: Params,
     show_progress: bool = True,
     skip: Callable[[ManifestEntry], dict[str, Any] | None] | None = None,
+    item: Callable[[ManifestEntry], WorkItem] | None = None,
 ) -> RunReport:
     """Run ``work`` over the manifest's videos and fail above the failure budget.
+
+    ``item(entry)`` is the work item of an entry: by default its video, keyed by the video's
+    content hash; a stage that reads upstream outputs keys by them too and passes them as
+    inputs (the embed stages).
 
     ``skip(entry)`` returns the result to record, without running ``work``, for an item the
     stage has nothing to do for (an audio-only item in a frame stage, a text-only item in an
     audio stage), or None to process it. Skipped items are successes with no files, so their
     result row says why they have no output instead of their silently missing."""
     skipped = {e.id: result for e in entries if skip and (result := skip(e)) is not None}
-    items = [
-        WorkItem(e.id, Path(e.video or ""), e.content_hash) for e in entries if e.id not in skipped
-    ]
+    items = [(item or video_item)(e) for e in entries if e.id not in skipped]
     done = run_per_video(
         stage,
         items,
@@ -80,6 +83,11 @@ def run_manifest_stage(
     )
     report.check(params.runner.max_failure_ratio)
     return report
+
+
+def video_item(entry: ManifestEntry) -> WorkItem:
+    """An entry's video as a work item, keyed by the video's content."""
+    return WorkItem(entry.id, Path(entry.video or ""), entry.content_hash)
 
 
 def skip_without_frames(entry: ManifestEntry) -> dict[str, Any] | None:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from pipeline.featurestore import StoreIndex, load_video, write_store
 from pipeline.params import Params, load_params
-from pipeline.runner import RunReport, run_per_video
-from pipeline.video_stage import failure_rows, read_manifest
+from pipeline.records import ManifestEntry
+from pipeline.runner import RunReport
+from pipeline.video_stage import failure_rows, read_manifest, run_manifest_stage
 from pipeline.work import WorkItem
 from stages.embed import audio, text, visual
 from stages.embed.job import FEATURES_FILE, Job, Upstream
@@ -35,26 +36,43 @@ def run(
     params_path: Path = Path("params.yaml"),
     show_progress: bool = True,
 ) -> tuple[StoreIndex, RunReport]:
+    """The stage on files, as ``python -m stages.embed <modality>`` runs it: ``process`` on
+    the params file and the manifest."""
+    params = load_params(params_path, section=("embed", "store"))
+    return process(
+        modality, params, read_manifest(manifest), upstream or Upstream(), features, show_progress
+    )
+
+
+def process(
+    modality: str,
+    params: Params,
+    entries: list[ManifestEntry],
+    upstream: Upstream,
+    features: Path,
+    show_progress: bool = True,
+) -> tuple[StoreIndex, RunReport]:
+    """Encode ``modality`` for every entry (cached per video) into the store under
+    ``features``, through the same runner path as every per-video stage."""
     if modality not in JOBS:
         raise ValueError(f"unknown modality {modality!r}; choose from {sorted(JOBS)}")
-    params = load_params(params_path, section=("embed", "store"))
-    job = JOBS[modality](params, upstream or Upstream())
-    entries = read_manifest(manifest)
-    items = []
-    for entry in entries:
+    job = JOBS[modality](params, upstream)
+
+    def item(entry: ManifestEntry) -> WorkItem:
         key, inputs = job.inputs(entry)
         video = Path(entry.video or "") if job.reads_video else Path()
-        items.append(WorkItem(entry.id, video, key, inputs))
-    report = run_per_video(
+        return WorkItem(entry.id, video, key, inputs)
+
+    report = run_manifest_stage(
         f"embed_{modality}",
-        items,
+        entries,
         job.work,
         section=job.section,
         version=job.version,
-        runner=params.runner,
+        params=params,
         show_progress=show_progress,
+        item=item,
     )
-    report.check(params.runner.max_failure_ratio)
     videos = (
         (o.item.id, load_video(o.entry / FEATURES_FILE))
         for o in report.outcomes

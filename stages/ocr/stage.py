@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.params import DEFAULT_PARAMS, OcrParams, load_params
+from pipeline.params import DEFAULT_PARAMS, OcrParams, Params, load_params
+from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport
 from pipeline.video_stage import (
     DEFAULT_MANIFEST,
@@ -111,12 +112,20 @@ def run(
     params_path: Path = DEFAULT_PARAMS,
     show_progress: bool = True,
 ) -> RunReport:
+    """The stage on files, as ``python -m stages.ocr`` runs it: ``process`` on the params file
+    and the manifest."""
     params = load_params(params_path, section=STAGE)
+    return process(params, read_manifest(manifest), out, show_progress)
+
+
+def process(
+    params: Params, entries: list[ManifestEntry], out: Path, show_progress: bool = True
+) -> RunReport:
+    """OCR every video of ``entries`` (cached per video) and publish the outputs to ``out``."""
     cfg = params.ocr
     models = resolve_models(
         cfg.resolved_backend(params.profile), cfg.det_model_dir, cfg.rec_model_dir
     )
-    entries = read_manifest(manifest)
     workers = min(params.runner.resolved_workers(), max(len(entries), 1))
     threads = max(1, (os.cpu_count() or 1) // workers)
     work = functools.partial(ocr_video, params=cfg, models=models, threads=threads)

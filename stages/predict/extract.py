@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from model.data import STREAMS
 from model.provenance import FeatureProvenance
 from pipeline.featurestore import FeatureStore, StoreError, StoreMeta, write_store
@@ -81,20 +79,18 @@ def extract(
     work: Path,
     show_progress: bool = False,
 ) -> Extraction:
-    """Run the extraction stages on ``video`` in folder ``work`` (which the caller removes)."""
+    """Run the extraction stages on ``video`` in memory (params and the one-entry manifest are
+    objects, never files); their outputs go to folder ``work``, which the caller removes."""
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    params_path = work / "params.yaml"
-    _write_params(record.params(), work, params_path)
-    manifest = work / "manifest.jsonl"
+    params = _clip_params(record.params(), work)
     upstream = Upstream(subtitles=work / "subtitles", tracks=work / "tracks", audio=work / "audio")
     try:
         media: MediaInfo | None = probe(video)
     except MediaError as e:
         media, unreadable = None, str(e)
-    entry = _entry(video, title, media, record.embed.step_s)
-    manifest.write_text(entry.model_dump_json() + "\n", encoding="utf-8")
-    out = Extraction(entry, work / "features", media is not None, record.embed.step_s)
+    entries = [_entry(video, title, media, record.embed.step_s)]
+    out = Extraction(entries[0], work / "features", media is not None, record.embed.step_s)
     out.backends = _backend_names(record)
 
     def attempt(where: str, fn: Callable[[], Any]) -> Any:
@@ -110,7 +106,7 @@ def extract(
     else:
         result = attempt(
             "separate",
-            lambda: separate_stage.run(manifest, upstream.audio, params_path, show_progress),
+            lambda: separate_stage.process(params, entries, upstream.audio, show_progress),
         )
         if result is not None:
             _check(out, "separate", result.report)
@@ -118,13 +114,13 @@ def extract(
                 if not row.has_audio:
                     reason = MISSING_AUDIO.get(row.missing_reason or "", row.missing_reason)
                     out.problems.append(Problem("separate", str(reason), FEEDS["separate"]))
-        for name, stage in (("ocr", ocr_stage), ("track", track_stage)):
-            dest = getattr(upstream, "subtitles" if name == "ocr" else "tracks")
+        for name, stage, dest in (
+            ("ocr", ocr_stage, upstream.subtitles),
+            ("track", track_stage, upstream.tracks),
+        ):
             report = attempt(
                 name,
-                lambda stage=stage, dest=dest: stage.run(
-                    manifest, dest, params_path, show_progress
-                ),
+                lambda stage=stage, dest=dest: stage.process(params, entries, dest, show_progress),
             )
             if report is not None:
                 _check(out, name, report)
@@ -132,8 +128,8 @@ def extract(
     for store in extractors:
         done = attempt(
             store,
-            lambda store=store: embed_stage.run(
-                store, manifest, upstream, out.features, params_path, show_progress
+            lambda store=store: embed_stage.process(
+                store, params, entries, upstream, out.features, show_progress
             ),
         )
         if done is not None:
@@ -144,12 +140,11 @@ def extract(
     return out
 
 
-def _write_params(params: Params, work: Path, path: Path) -> None:
+def _clip_params(params: Params, work: Path) -> Params:
     """The recorded sections, with a runner of its own: one in-process worker (one clip), a
     throwaway cache, and no failure budget (a failed stage is a missing modality here)."""
     runner = RunnerParams(workers=1, max_failure_ratio=1.0, cache_dir=work / "cache")
-    data = params.model_copy(update={"runner": runner}).model_dump(mode="json")
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return params.model_copy(update={"runner": runner})
 
 
 def _entry(video: Path, title: str, media: MediaInfo | None, step_s: float) -> ManifestEntry:

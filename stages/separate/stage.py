@@ -22,7 +22,7 @@ import numpy as np
 import soxr
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.params import load_params
+from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport
 from pipeline.safe_paths import check_id
@@ -106,8 +106,16 @@ def run(
     params_path: Path = Path("params.yaml"),
     show_progress: bool = True,
 ) -> SeparateResult:
+    """The stage on files, as ``python -m stages.separate`` runs it: ``process`` on the params
+    file and the manifest."""
     params = load_params(params_path, section=STAGE)
-    entries = read_manifest(manifest)
+    return process(params, read_manifest(manifest), out, show_progress)
+
+
+def process(
+    params: Params, entries: list[ManifestEntry], out: Path, show_progress: bool = True
+) -> SeparateResult:
+    """Separate every video of ``entries`` (cached per video) and publish to ``out``."""
     backend = choose(params)
     report = run_manifest_stage(
         STAGE,

@@ -18,7 +18,8 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.frames import display_size, sample_frames
-from pipeline.params import TrackParams, load_params
+from pipeline.params import Params, TrackParams, load_params
+from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport
 from pipeline.video_stage import (
     DEFAULT_MANIFEST,
@@ -54,11 +55,19 @@ def run(
     params_path: Path = Path("params.yaml"),
     show_progress: bool = True,
 ) -> RunReport:
+    """The stage on files, as ``python -m stages.track`` runs it: ``process`` on the params
+    file and the manifest."""
     params = load_params(params_path, section=STAGE)
+    return process(params, read_manifest(manifest), out, show_progress)
+
+
+def process(
+    params: Params, entries: list[ManifestEntry], out: Path, show_progress: bool = True
+) -> RunReport:
+    """Track people and find faces in every video of ``entries``; publish to ``out``."""
     cfg = params.track
     detector = cfg.resolved_detector(params.profile)
     version = cache_version(detector, cfg)  # missing weights stop the stage here, at once
-    entries = read_manifest(manifest)
     work = partial(track_video, params=cfg, detector=detector)
     report = run_manifest_stage(
         STAGE,
