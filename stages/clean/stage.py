@@ -41,7 +41,6 @@ STAGE = "clean"
 # Probing depends on the file's content and the probe code, not on clean's params: an empty
 # section keeps changing min_duration_s from re-probing every video.
 PROBE_SECTION = Section()
-PROBE_VERSION = "probe-decode-v1"
 
 
 def probe_video(item: WorkItem, out_dir: Path) -> dict[str, Any]:
@@ -213,7 +212,7 @@ def _probe(
         items,
         probe_video,
         section=PROBE_SECTION,
-        version=PROBE_VERSION,
+        version="ffprobe",
         runner=params.runner,
     )
     report.check(params.runner.max_failure_ratio)

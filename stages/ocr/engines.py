@@ -20,7 +20,6 @@ from pipeline.weights import fingerprint
 from stages.ocr import paddle_backend, rapidocr_backend
 
 BACKENDS = ("rapidocr", "paddleocr")
-ALGORITHM_VERSION = "band-change-v1"
 
 
 class OcrEngine(Protocol):
@@ -59,9 +58,8 @@ def resolve_models(backend: str, det_dir: Path | None, rec_dir: Path | None) -> 
 
 
 def engine_version(models: ModelFiles) -> str:
-    """Part of the per-video cache key: backend, model content and the scanning algorithm."""
-    weights = f"{fingerprint(models.det)}:{fingerprint(models.rec)}"
-    return f"{models.backend}:{weights}:{ALGORITHM_VERSION}"
+    """Part of the per-video cache key: backend and model content (the code is in every key)."""
+    return f"{models.backend}:{fingerprint(models.det)}:{fingerprint(models.rec)}"
 
 
 @functools.cache

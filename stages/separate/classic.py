@@ -27,13 +27,12 @@ from stages.separate.pitch import harmonic_mask, track_f0
 from stages.separate.rpca import robust_pca
 from stages.separate.stems import Stems
 
-VERSION = "classic-rpca-f0-v1"  # bump when the algorithm changes: it is part of the cache key
 _EPS = 1e-9
 
 
 class ClassicSeparator:
     name = "classic"
-    version = VERSION
+    version = "classic"  # no weights; the code itself is in every cache key
     weights_version: str | None = None
 
     def __init__(self, params: ClassicSeparationParams):

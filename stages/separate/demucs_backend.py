@@ -41,7 +41,6 @@ from pipeline import weights
 from pipeline.params import DemucsParams, ParamsError
 from stages.separate.stems import Stems
 
-CODE_VERSION = "v1"  # bump when the way stems are computed changes: part of the cache key
 VOCALS = "vocals"
 _SAFE_GLOBALS = [HTDemucs, HDemucs, Demucs, Fraction]
 
@@ -68,8 +67,8 @@ class DemucsWeights:
 
     @property
     def cache_version(self) -> str:
-        """The per-video cache version: backend, weights and how stems are computed."""
-        return f"demucs-{self.version}-{CODE_VERSION}"
+        """The per-video cache version: backend and weights (the code is in every key)."""
+        return f"demucs-{self.version}"
 
 
 def hub_checkpoints() -> Path:

