@@ -32,6 +32,7 @@ from pipeline.workcache import WorkCache
 from stages.embed import stage as embed
 from stages.ocr import stage as ocr
 from stages.track import stage as track
+from tests.debug_params import debug_params
 from tests.media_factory import make_video, manifest_entry
 
 # stage: (module arguments after ``python -m``, output folder); in pipeline order.
@@ -62,9 +63,7 @@ def make_project(root: Path, n_videos: int) -> Path:
         entries.append(entry.model_copy(update={"video": str(rel)}).model_dump_json())
     (root / "data/interim").mkdir(parents=True, exist_ok=True)
     (root / "data/interim/manifest.jsonl").write_text("\n".join(entries) + "\n")
-    (root / "params.yaml").write_text(
-        f"runner: {{workers: 1, cache_dir: {CACHE}, max_failure_ratio: 0.5}}\n"
-    )
+    debug_params(root / "params.yaml", CACHE)
     return root
 
 

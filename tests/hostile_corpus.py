@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.debug_params import debug_params
+
 # Reasons an item of each kind may get ("kept" = in the manifest). Where ffmpeg's verdict on a
 # damaged file may legitimately differ (a cut that still leaves a decodable prefix), more than
 # one reason is accepted, but never a crash and never ``processing_failed``.
@@ -355,10 +357,11 @@ def build(root: Path) -> Corpus:
     )
     corpus.bad_sheet = "broken.csv"
     add("non_utf8_annotation_sheet", "annotations/broken.csv", ["sheet_problem"])
-    cache = corpus.root / ".chfen" / "cache"
-    (corpus.root / "params.yaml").write_text(
-        f"runner: {{workers: 1, max_failure_ratio: 1.0, cache_dir: '{cache}'}}\n"
-        "clean:\n  min_duration_s: 0.5\n  max_duration_s: 60\n"
+    debug_params(
+        corpus.root / "params.yaml",
+        corpus.root / ".chfen" / "cache",
+        runner={"max_failure_ratio": 1.0},
+        clean={"min_duration_s": 0.5, "max_duration_s": 60},
     )
     return corpus
 

@@ -19,6 +19,7 @@ from pipeline.video_stage import ManifestError, publish, read_manifest
 from pipeline.work import WorkItem
 from stages.clean import stage as clean
 from tests.conftest import PROJECT_ROOT
+from tests.debug_params import debug_params
 from tests.media_factory import make_video, manifest_entry
 
 # Each a crawl id (or a video_file value) an attacker could send.
@@ -117,7 +118,7 @@ def test_clean_stage_writes_nothing_outside_its_outputs(tmp_path: Path, monkeypa
         w = csv.writer(fh)
         w.writerow(["video_id", "annotator", "round", "label"])
         w.writerows([r[0], ann, 1, "joy"] for r in rows if "\x00" not in r[0] for ann in "ab")
-    (project / "params.yaml").write_text("runner: {workers: 1}\nclean: {min_duration_s: 0.5}\n")
+    debug_params(project / "params.yaml", project / ".chfen/cache", clean={"min_duration_s": 0.5})
     monkeypatch.chdir(project)
     before = _snapshot(tmp_path)
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pipeline import code_version as cv
+from tests.debug_params import debug_params
 from tests.media_factory import make_video, write_manifest
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -86,16 +86,8 @@ def test_a_stage_source_edit_recomputes_its_entries_and_keeps_another_stages(tmp
     root = _scratch_copy(tmp_path / "project")
     video = make_video(tmp_path / "v.mp4", seconds=2.0)
     manifest = write_manifest(tmp_path / "manifest.jsonl", {"v": video})
-    params = tmp_path / "params.yaml"
-    params.write_text(
-        yaml.safe_dump(
-            {
-                "profile": "offline",
-                "runner": {"workers": 1, "cache_dir": str(tmp_path / "cache")},
-                "separate": {"backend": "classic"},
-                "track": {"detector": "hog"},
-            }
-        )
+    params = debug_params(
+        tmp_path / "params.yaml", separate={"backend": "classic"}, track={"detector": "hog"}
     )
     env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "200"}
 

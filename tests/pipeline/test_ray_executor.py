@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pipeline.params import RunnerParams, Section, TaskResources
 from pipeline.remote_inputs import mirror
@@ -20,6 +19,7 @@ from pipeline.runner import run_per_video
 from pipeline.work import WORKER_DIED, WorkItem
 from stages.ocr import stage as ocr_stage
 from stages.separate import stage as separate_stage
+from tests.debug_params import debug_params
 from tests.media_factory import make_video, write_manifest
 from tests.pipeline import ray_work
 from tests.pipeline.ray_cluster import local_cluster, task_processes
@@ -84,9 +84,7 @@ def videos(tmp_path_factory):
 
 
 def run_stage(name: str, manifest: Path, root: Path, **runner) -> Path:
-    runner = {"cache_dir": str(root / "cache"), "max_failure_ratio": 0.0, **runner}
-    params = root / "params.yaml"
-    params.write_text(yaml.safe_dump({"profile": "offline", "runner": runner}))
+    params = debug_params(root / "params.yaml", runner={"max_failure_ratio": 0.0, **runner})
     out = root / name
     STAGES[name](manifest, out, params, show_progress=False)
     return out

@@ -22,6 +22,7 @@ from pipeline.remote_inputs import InputsError, attach, localize, mirror
 from pipeline.runner import run_per_video
 from pipeline.work import WorkItem
 from stages.ocr import stage as ocr_stage
+from tests.debug_params import debug_params
 from tests.media_factory import make_video, write_manifest
 from tests.moto_server import CREDENTIALS, client, moto_server
 from tests.pipeline import runner_work
@@ -189,9 +190,9 @@ def test_ocr_stage_reads_its_videos_from_s3(tmp_path, monkeypatch):
         assert sorted(uploaded) == ["data/raw/videos/v0.mp4", "data/raw/videos/v1.mp4"]
 
         def run(name: str, **runner) -> dict[str, bytes]:
-            params = root / f"{name}.yaml"
-            runner = {"cache_dir": str(root / name / "cache"), "workers": 2, **runner}
-            params.write_text(yaml.safe_dump({"profile": "offline", "runner": runner}))
+            params = debug_params(
+                root / f"{name}.yaml", root / name / "cache", runner={"workers": 2, **runner}
+            )
             out = root / name / "subtitles"
             ocr_stage.run(manifest, out, params, show_progress=False)
             return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
