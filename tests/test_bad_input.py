@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.hashing import file_digest
 from stages.clean import stage as clean
-from stages.clean.labels import read_sheets
+from stages.labels.aggregate import read_sheets
 from stages.ocr import stage as ocr
 from stages.separate import stage as separate
 from stages.track import stage as track

@@ -19,7 +19,7 @@ from pipeline import atomic
 from pipeline.params import CleanParams
 from pipeline.plutchik import wheel
 from pipeline.records import ManifestEntry, Reason, Rejection
-from stages.clean.labels import SheetProblem
+from stages.labels.aggregate import SheetProblem
 
 SPLITS = ("train", "val", "test")
 DURATION_BINS = (0, 5, 10, 15, 20, 30, 60, 120, 300, 600)

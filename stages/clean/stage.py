@@ -33,8 +33,8 @@ from pipeline.runner import WorkItem, run_per_video
 from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
 from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
 from stages.clean.datacard import write_data_card
-from stages.clean.labels import aggregate, agreement_report, read_sheets
-from stages.clean.splits import assign_splits
+from stages.labels.aggregate import aggregate, agreement_report, read_sheets
+from stages.labels.splits import assign_splits
 
 STAGE = "clean"
 # Probing depends on the file's content and the probe code, not on clean's params: an empty
