@@ -1,7 +1,8 @@
 import pytest
 
-from pipeline.records import Reason, Vote
+from pipeline.records import Reason
 from stages.labels.aggregate import aggregate, agreement_report, final_votes, read_sheets
+from stages.labels.sheets import Vote
 
 
 def votes(*rows):
