@@ -1,7 +1,7 @@
 """``params.yaml``: one section per stage, validated by pydantic models.
 
 Unknown keys and wrong types are errors whose message names the file and the full key path
-(``params.yaml: clean.split.train: Input should be a valid number``), so a typo never silently
+(``params.yaml: labels.split.train: Input should be a valid number``), so a typo never silently
 falls back to a default. Each stage validates the shared sections plus its own at start
 (``load_params(section=...)``); ``chfen params check`` validates the whole file.
 """
