@@ -182,10 +182,10 @@ def _vote_class(label: str) -> float:
 
 def alpha(matrix: np.ndarray, level: str = "nominal") -> float | None:
     """Krippendorff's alpha of an annotators x items matrix (NaN: no value); None when it is
-    undefined (fewer than two values, or no item with two)."""
-    values = matrix[~np.isnan(matrix)]
-    pairable = (np.sum(~np.isnan(matrix), axis=0) >= 2).sum()
-    if len(np.unique(values)) < 2 or pairable == 0:
+    undefined (fewer than two distinct values on the items with two or more)."""
+    pairable = matrix[:, np.sum(~np.isnan(matrix), axis=0) >= 2]
+    values = pairable[~np.isnan(pairable)]
+    if len(np.unique(values)) < 2:
         return None
     return round(float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level)), 4)
 
