@@ -39,11 +39,14 @@ from model.train import train
 from pipeline.importers import import_dataset
 from pipeline.importers.selection import Selection, parse_ranges
 from pipeline.params import load_params
+from pipeline.records import ManifestEntry
 from pipeline.video_stage import read_manifest
 from stages.clean import stage as clean
 from stages.embed import stage as embed
 from stages.embed.job import Upstream
 from stages.evaluate.stage import evaluate
+from stages.labels import stage as labels
+from stages.labels.schema import read_labelled
 from stages.ocr import stage as ocr
 from stages.separate import stage as separate
 from stages.track import stage as track
@@ -53,7 +56,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "real_data.json"
 DEFAULT_SHARED = Path(os.environ.get("CHFEN_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 # Imported datasets have one "annotator" (the dataset itself).
-CLEAN_OVERRIDES = {"clean": {"min_annotations": 1}}
+CLEAN_OVERRIDES = {"labels": {"min_annotations": 1}}
 AUDIO_TRAIN = {
     "model": "chfen",
     "modalities": ["vocals", "music"],
@@ -92,8 +95,8 @@ class Workspace:
 def run_pipeline(
     ws: Workspace, raw: Path, name: str, params: Path, modalities: tuple[str, ...]
 ) -> tuple[Path, Path, dict[str, float]]:
-    """clean, then the extraction stages and the embed stages of ``modalities``; returns the
-    manifest, the features folder and the wall seconds of each stage."""
+    """clean and labels, then the extraction stages and the embed stages of ``modalities``;
+    returns the manifest, the features folder and the wall seconds of each stage."""
     interim, features = ws.root / f"interim-{name}", ws.root / f"features-{name}"
     manifest = interim / "manifest.jsonl"
     seconds: dict[str, float] = {}
@@ -103,7 +106,9 @@ def run_pipeline(
         fn()
         seconds[stage] = round(time.perf_counter() - start, 1)
 
-    timed("clean", lambda: clean.run(raw, interim, ws.root / f"reports-{name}", params, False))
+    reports = ws.root / f"reports-{name}"
+    timed("clean", lambda: clean.run(raw, interim, reports, params, False))
+    timed("labels", lambda: labels.run(manifest, raw / "annotations", interim, reports, params))
     upstream = Upstream(interim / "subtitles", interim / "tracks", interim / "audio")
     if "audio" in modalities:
         timed("separate", lambda: separate.run(manifest, upstream.audio, params, False))
@@ -119,11 +124,20 @@ def run_pipeline(
     return manifest, features, seconds
 
 
+def labels_file(manifest: Path) -> Path:
+    """The labels stage's output beside ``manifest`` (run_pipeline writes both there)."""
+    return manifest.parent / "labels.jsonl"
+
+
+def labelled(manifest: Path) -> list[ManifestEntry]:
+    return read_labelled(manifest, labels_file(manifest))
+
+
 def train_model(manifest: Path, features: Path, params: Path, out: Path) -> dict[str, Any]:
     """The train stage's work without dvclive: fit on the manifest's train split, early-stop on
     its val split, save to ``out``."""
     cfg = load_params(params, section="train").train
-    entries = read_manifest(manifest)
+    entries = labelled(manifest)
     datasets = [
         FeatureDataset([e for e in entries if e.split == s], features, cfg.modalities, cfg.labels)
         for s in ("train", "val")
@@ -140,9 +154,9 @@ def train_model(manifest: Path, features: Path, params: Path, out: Path) -> dict
 
 def majority_accuracy(train_manifest: Path, test_manifest: Path) -> float:
     """Accuracy of always answering the train split's most frequent primary."""
-    train_labels = Counter(e.label.primary for e in read_manifest(train_manifest))
+    train_labels = Counter(e.label.primary for e in labelled(train_manifest))
     majority = train_labels.most_common(1)[0][0]
-    test = read_manifest(test_manifest)
+    test = labelled(test_manifest)
     return sum(e.label.primary == majority for e in test) / len(test)
 
 
@@ -183,7 +197,14 @@ def ravdess(shared: Path, ws: Workspace, calm: str = "serenity") -> dict[str, An
     start = time.perf_counter()
     out["training"] = train_model(manifests["train"], stores["train"], params, ws.root / "m-rav")
     out["train_seconds"] = round(time.perf_counter() - start, 1)
-    result = evaluate(ws.root / "m-rav", manifests["test"], stores["test"], None, ablate=False)
+    result = evaluate(
+        ws.root / "m-rav",
+        manifests["test"],
+        stores["test"],
+        None,
+        ablate=False,
+        labels=labels_file(manifests["test"]),
+    )
     out["test"] = _headline(result)
     out["test"]["majority_class_accuracy"] = round(
         majority_accuracy(manifests["train"], manifests["test"]), 4
@@ -217,7 +238,14 @@ def meld(shared: Path, ws: Workspace, max_rows: int | None = None) -> dict[str, 
     start = time.perf_counter()
     out["training"] = train_model(manifests["train"], stores["train"], params, ws.root / "m-meld")
     out["train_seconds"] = round(time.perf_counter() - start, 1)
-    result = evaluate(ws.root / "m-meld", manifests["dev"], stores["dev"], None, ablate=False)
+    result = evaluate(
+        ws.root / "m-meld",
+        manifests["dev"],
+        stores["dev"],
+        None,
+        ablate=False,
+        labels=labels_file(manifests["dev"]),
+    )
     out["dev"] = _headline(result)
     out["dev"]["majority_class_accuracy"] = round(
         majority_accuracy(manifests["train"], manifests["dev"]), 4

@@ -47,8 +47,8 @@ import numpy as np
 from pipeline.featurestore import FeatureStore, StoreError
 from pipeline.records import Rejection
 from pipeline.sample.plan import MIN_VIDEOS
-from stages.clean.labels import read_sheets
 from stages.embed import stage as embed
+from stages.labels.aggregate import read_sheets
 from stages.track import stage as track
 from tests import fault_campaign, hostile_corpus, sample_project
 from tests.fault_campaign import TMP_PREFIX, TRACKS

@@ -58,7 +58,8 @@ def import_(
     ),
 ) -> None:
     """Import a public emotion dataset into the raw layout a crawl produces (labels mapped onto
-    Plutchik's wheel, originals kept); then point clean at it with clean.min_annotations: 1."""
+    Plutchik's wheel, originals kept); then set labels.min_annotations: 1 (the dataset is its
+    one annotator)."""
     from pipeline.importers import import_dataset
     from pipeline.importers.selection import Selection, parse_ranges
 

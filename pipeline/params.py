@@ -1,7 +1,7 @@
 """``params.yaml``: one section per stage, validated by pydantic models.
 
 Unknown keys and wrong types are errors whose message names the file and the full key path
-(``params.yaml: clean.split.train: Input should be a valid number``), so a typo never silently
+(``params.yaml: labels.split.train: Input should be a valid number``), so a typo never silently
 falls back to a default. Each stage validates the shared sections plus its own at start
 (``load_params(section=...)``); ``chfen params check`` validates the whole file.
 """
@@ -104,15 +104,26 @@ class SplitParams(Section):
 class CleanParams(Section):
     min_duration_s: float = Field(default=3.0, ge=0)
     max_duration_s: float = Field(default=600.0, gt=0)
-    min_annotations: int = Field(default=2, ge=1)
-    min_agreement: float = Field(default=0.5, ge=0, le=1)
-    split: SplitParams = SplitParams()
 
     @model_validator(mode="after")
     def _range(self) -> CleanParams:
         if self.min_duration_s >= self.max_duration_s:
             raise ValueError("min_duration_s must be below max_duration_s")
         return self
+
+
+class LabelsParams(Section):
+    min_annotations: int = Field(default=2, ge=1)
+    min_agreement: float = Field(default=0.5, ge=0, le=1)
+    aggregation: Literal["mean", "dawid_skene"] = "mean"
+    exclude_annotators: tuple[str, ...] = ()
+    min_competence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="annotators under this Dawid-Skene competence are left out",
+    )
+    split: SplitParams = SplitParams()
 
 
 Device = Literal["auto", "cpu", "cuda"]
@@ -346,6 +357,7 @@ class Params(Section):
     profile: Profile = "offline"
     runner: RunnerParams = RunnerParams()
     clean: CleanParams = CleanParams()
+    labels: LabelsParams = LabelsParams()
     separate: SeparateParams = SeparateParams()
     ocr: OcrParams = OcrParams()
     track: TrackParams = TrackParams()

@@ -81,18 +81,6 @@ class MediaInfo(BaseModel):
     size_bytes: int
 
 
-class Vote(BaseModel):
-    """One annotator's label for one video in one round, as written in a sheet."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    video_id: str
-    annotator: str
-    round: int = Field(ge=1)
-    label: str
-    sheet: str
-
-
 class LabelSummary(BaseModel):
     """The aggregated label of one video."""
 
@@ -107,7 +95,10 @@ class LabelSummary(BaseModel):
 
 
 class ManifestEntry(BaseModel):
-    """One kept video: the record, where its file is, what it holds, its label and its split.
+    """One kept video: the record, where its file is and what it holds. The clean stage writes
+    no ``label`` or ``split`` (labels are the labels stage's output, joined on by train and
+    evaluate with ``stages.labels.schema.join``); a manifest of another labelled dataset may
+    carry them.
 
     ``kind`` says which modalities the item can have: ``video`` (frames, maybe audio), ``audio``
     (no frames) or ``text`` (no file: ``video`` is None, ``media`` is empty, and the content hash
@@ -127,8 +118,8 @@ class ManifestEntry(BaseModel):
     content_hash: str
     media: MediaInfo
     kind: MediaKind = "video"
-    label: LabelSummary
-    split: Split
+    label: LabelSummary | None = None
+    split: Split | None = None
 
 
 class Reason(StrEnum):

@@ -367,9 +367,9 @@ def build(root: Path) -> Corpus:
 
 
 def verdicts(corpus: Corpus, manifest_ids: set[str], rejected: list, sheet_problems: list) -> dict:
-    """What the clean stage did with each kind: ``{kind name: [verdicts]}``, a verdict being
-    ``kept`` or a rejection reason (``sheet_problem`` for annotation sheets); an empty list means
-    the item vanished without a word, which is itself a failure."""
+    """What the clean and labels stages did with each kind: ``{kind name: [verdicts]}``, a
+    verdict being ``kept`` (labelled) or a rejection reason (``sheet_problem`` for annotation
+    sheets); an empty list means the item vanished without a word, which is itself a failure."""
     by_place: dict[tuple[str, int | None], list[str]] = {}
     for r in rejected:
         by_place.setdefault((r.source_file, r.source_index), []).append(r.reason.value)
@@ -383,6 +383,12 @@ def verdicts(corpus: Corpus, manifest_ids: set[str], rejected: list, sheet_probl
             if k.id in manifest_ids:
                 got.append(KEPT)
             got += by_place.get((k.source, k.index), []) if k.source else []
+            # the labels stage names a kept video by id (the media manifest has no row index)
+            got += [
+                r.reason.value
+                for r in rejected
+                if k.source and r.source_index is None and (r.source_file, r.id) == (k.source, k.id)
+            ]
             if not k.source:  # found by id only (items of small single-item files)
                 got += [r.reason.value for r in rejected if r.id == k.id]
         out[k.name] = got

@@ -1,6 +1,6 @@
 """The hostile corpus (tests/hostile_corpus.py, 45+ kinds of malformed input) through the clean
-stage and the per-video stages: every item gets its verdict with a reason, nothing crashes, no
-good item is lost."""
+and labels stages and the per-video stages: every item gets its verdict with a reason, nothing
+crashes, no good item is lost."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 
 from pipeline.hashing import file_digest
 from stages.clean import stage as clean
-from stages.clean.labels import read_sheets
+from stages.labels import stage as labels
+from stages.labels.aggregate import read_sheets
+from stages.labels.schema import read_labels
 from stages.ocr import stage as ocr
 from stages.separate import stage as separate
 from stages.track import stage as track
@@ -31,10 +33,17 @@ def corpus(tmp_path_factory):
 def cleaned(corpus):
     raw = corpus.raw
     interim = corpus.root / "data" / "interim"
-    result = clean.run(raw, interim, corpus.root / "reports", corpus.root / "params.yaml", False)
+    params, reports = corpus.root / "params.yaml", corpus.root / "reports"
+    result = clean.run(raw, interim, reports, params, False)
+    labelled = labels.run(interim / "manifest.jsonl", raw / "annotations", interim, reports, params)
     _, problems = read_sheets(raw / "annotations")
-    ids = {m.id for m in result.manifest}
-    return result, hostile_corpus.verdicts(corpus, ids, result.rejected, problems), problems
+    ids = {x.id for x in labelled.labels}
+    rejected = result.rejected + labelled.unlabelled
+    return result, hostile_corpus.verdicts(corpus, ids, rejected, problems), problems
+
+
+def _labels(corpus):
+    return read_labels(corpus.root / "data" / "interim" / "labels.jsonl")
 
 
 def test_corpus_has_at_least_25_kinds(corpus):
@@ -56,7 +65,7 @@ def test_no_good_item_is_lost(corpus, cleaned):
     good = {k.id for k in corpus.kinds if k.good}
     assert good <= {m.id for m in result.manifest}
     kept = {k.id for k in corpus.kinds if hostile_corpus.KEPT in k.expect}
-    assert {m.id for m in result.manifest} <= kept  # and nothing bad slipped in
+    assert set(_labels(corpus)) <= kept  # and nothing bad slipped in
 
 
 def test_rejections_name_the_item_and_say_why(cleaned):
@@ -89,12 +98,12 @@ def test_odd_numbers_become_counts_or_nothing(cleaned):
 
 
 def test_conflicting_annotations_are_reported_not_resolved_by_row_order(corpus, cleaned):
-    result, _, problems = cleaned
+    _, _, problems = cleaned
     conflict = [p for p in problems if corpus.conflicted in p.detail]
     assert len(conflict) == 1 and "conflicting labels" in conflict[0].detail
-    entry = next(m for m in result.manifest if m.id == corpus.conflicted)
+    entry = _labels(corpus)[corpus.conflicted]
     assert entry.label.primary == "joy" and entry.label.n_votes == 2  # ann0 counted for neither
-    card = json.loads((corpus.root / "reports" / "data_card.json").read_text())
+    card = json.loads((corpus.root / "reports" / "labels.json").read_text())
     assert corpus.conflicted in json.dumps(card, ensure_ascii=False)
 
 

@@ -1,17 +1,16 @@
-"""The clean stage: raw crawl exports, videos and annotation sheets to a manifest.
+"""The clean stage: raw crawl exports and videos to the media manifest.
 
-Every input item ends in exactly one of ``manifest.jsonl`` (kept, with its probe, label and
-split) or ``rejected.jsonl`` (with one reason). Checks run in a fixed order, so an item's reason
-is the first one that applies: id safety, title, duplicate id, file presence, decodability,
-duration, duplicate content, labels. "First" means first in sorted crawl-file order, then in
-item order within a file.
+Every input item ends in exactly one of ``manifest.jsonl`` (kept, with its probe; labelled or
+not: labels are the labels stage's work) or ``rejected.jsonl`` (with one reason). Checks run in
+a fixed order, so an item's reason is the first one that applies: id safety, title, duplicate
+id, file presence, decodability, duration, duplicate content. "First" means first in sorted
+crawl-file order, then in item order within a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,15 +26,12 @@ from pipeline.records import (
     Reason,
     Rejection,
     VideoRecord,
-    Vote,
 )
 from pipeline.runner import run_per_video
 from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
 from pipeline.work import WorkItem
 from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
 from stages.clean.datacard import write_data_card
-from stages.clean.labels import aggregate, agreement_report, read_sheets
-from stages.clean.splits import assign_splits
 
 STAGE = "clean"
 # Probing depends on the file's content and the probe code, not on clean's params: an empty
@@ -76,29 +72,6 @@ def run(
     in_range, late = _check_media(probed, cfg)
     rejected += late
 
-    votes, sheet_problems = read_sheets(raw / "annotations")
-    by_video: dict[str, list[Vote]] = defaultdict(list)
-    for v in votes:
-        by_video[v.video_id].append(v)
-    labelled: list[tuple[_Candidate, Any]] = []
-    for cand in in_range:
-        outcome = aggregate(
-            by_video.get(cand.record.id, []), cfg.min_annotations, cfg.min_agreement
-        )
-        if outcome.reason is not None:
-            rejected.append(_reject(cand.record, outcome.reason, outcome.detail))
-        else:
-            labelled.append((cand, outcome.summary))
-    agreement = agreement_report(
-        {c.record.id: by_video[c.record.id] for c in in_range if by_video.get(c.record.id)}
-    )
-
-    splits = assign_splits(
-        [c.record.id for c, _ in labelled],
-        [s.primary for _, s in labelled],
-        [c.record.account or f"id:{c.record.id}" for c, _ in labelled],
-        cfg.split,
-    )
     manifest = [
         ManifestEntry(
             id=c.record.id,
@@ -112,21 +85,10 @@ def run(
             content_hash=c.content_hash,
             media=c.media,
             kind=c.kind,
-            label=summary,
-            split=splits[c.record.id],
         )
-        for c, summary in labelled
+        for c in in_range
     ]
-    known_ids = {r.id for r in records}
-    card = write_data_card(
-        reports,
-        manifest=manifest,
-        rejected=rejected,
-        agreement=agreement,
-        sheet_problems=sheet_problems,
-        orphan_votes=sum(len(vs) for vid, vs in by_video.items() if vid not in known_ids),
-        params=cfg,
-    )
+    card = write_data_card(reports, manifest=manifest, rejected=rejected, params=cfg)
     interim = Path(interim)
     atomic.write_jsonl(interim / "manifest.jsonl", (m.model_dump_json() for m in manifest))
     atomic.write_jsonl(interim / "rejected.jsonl", (r.model_dump_json() for r in rejected))

@@ -14,9 +14,12 @@ def main(
     features: Path = typer.Option(Path("data/features")),
     reports: Path = typer.Option(Path("reports")),
     params: Path = typer.Option(Path("params.yaml")),
+    labels: Path = typer.Option(
+        Path("data/interim/labels.jsonl"), help="The labels stage's labels, joined on the manifest."
+    ),
 ) -> None:
     """Write reports/metrics.json, reports/evaluation.md and the confusion/ablation plots."""
-    r = run_stage(lambda: stage.run(models, manifest, features, reports, params))
+    r = run_stage(lambda: stage.run(models, manifest, features, reports, params, labels))
     typer.echo(
         f"evaluate ({r['split']}, {r['videos']} videos): accuracy {r['accuracy']:.3f}, "
         f"macro-F1 {r['macro_f1']:.3f}, valence accuracy {r['valence_accuracy']:.3f} "

@@ -20,11 +20,16 @@ from pipeline import atomic
 from pipeline.params import ParamsError, load_params
 from pipeline.plutchik import Granularity
 from pipeline.records import ManifestEntry
-from pipeline.video_stage import read_manifest
+from stages.labels.schema import read_labelled
 
 
 def evaluate(
-    model_dir: Path, manifest: Path, features: Path, split: str | None, ablate: bool
+    model_dir: Path,
+    manifest: Path,
+    features: Path,
+    split: str | None,
+    ablate: bool,
+    labels: Path | None = None,
 ) -> dict[str, Any]:
     """Score a trained model on ``split`` of ``manifest`` (every video when ``split`` is None).
 
@@ -35,7 +40,7 @@ def evaluate(
     if not (Path(model_dir) / CONFIG_FILE).is_file():
         raise ParamsError(f"{model_dir}: no trained model ({CONFIG_FILE}); train one first")
     model, cfg = load(model_dir)
-    entries = [e for e in read_manifest(manifest) if split is None or e.split == split]
+    entries = [e for e in read_labelled(manifest, labels) if split is None or e.split == split]
     if not entries:
         raise ParamsError(f"{manifest}: no videos in split {split!r} to evaluate on")
     ds = FeatureDataset(entries, features, cfg.modalities, cfg.labels)
@@ -92,9 +97,10 @@ def run(
     features: Path = Path("data/features"),
     reports: Path = Path("reports"),
     params_path: Path = Path("params.yaml"),
+    labels: Path | None = None,
 ) -> dict[str, Any]:
     cfg = load_params(params_path, section="evaluate").evaluate
-    result = evaluate(model_dir, manifest, features, cfg.split, cfg.ablate_modalities)
+    result = evaluate(model_dir, manifest, features, cfg.split, cfg.ablate_modalities, labels)
     return write_reports(result, reports)
 
 

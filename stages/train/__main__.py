@@ -14,9 +14,12 @@ def main(
     models: Path = typer.Option(Path("models")),
     live: Path = typer.Option(Path("dvclive"), help="dvclive's folder (metrics and plots)."),
     params: Path = typer.Option(Path("params.yaml")),
+    labels: Path = typer.Option(
+        Path("data/interim/labels.jsonl"), help="The labels stage's labels, joined on the manifest."
+    ),
 ) -> None:
     """Train on the train split, early-stop on val macro-F1, save models/chfen.*."""
-    result = run_stage(lambda: stage.run(manifest, features, models, live, params))
+    result = run_stage(lambda: stage.run(manifest, features, models, live, params, labels))
     typer.echo(
         f"train: {result.config.model} ({result.config.fusion}) best epoch {result.best_epoch}, "
         f"val macro-F1 {result.best_val_macro_f1:.3f} -> {models}/chfen.safetensors"

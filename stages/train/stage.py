@@ -10,7 +10,7 @@ from model.data import FeatureDataset
 from model.factory import save
 from model.train import TrainResult, train
 from pipeline.params import ParamsError, load_params
-from pipeline.video_stage import read_manifest
+from stages.labels.schema import read_labelled
 
 
 def run(
@@ -19,10 +19,13 @@ def run(
     models: Path = Path("models"),
     live_dir: Path = Path("dvclive"),
     params_path: Path = Path("params.yaml"),
+    labels: Path | None = None,
 ) -> TrainResult:
+    """Train on ``manifest``'s labelled videos: joined with the labels stage's ``labels`` file
+    when given, else the labels the manifest carries."""
     all_params = load_params(params_path, section=("train", *provenance.SECTIONS))
     params = all_params.train
-    entries = read_manifest(manifest)
+    entries = read_labelled(manifest, labels)
     by_split = {s: [e for e in entries if e.split == s] for s in ("train", "val")}
     if not by_split["train"]:
         raise ParamsError(f"{manifest}: no videos in the train split")

@@ -18,7 +18,7 @@ def write(tmp_path, text):
 def test_project_params_file_is_valid():
     params = load_params(ROOT / "params.yaml")
     assert (
-        params.clean.split.train + params.clean.split.val + params.clean.split.test
+        params.labels.split.train + params.labels.split.val + params.labels.split.test
         == pytest.approx(1)
     )
 
@@ -33,13 +33,13 @@ def test_unknown_key_names_path_file_and_suggestion(tmp_path):
 
 
 def test_wrong_type_names_nested_path_and_value(tmp_path):
-    p = write(tmp_path, "clean:\n  split:\n    train: lots\n")
-    with pytest.raises(ParamsError, match=r"clean\.split\.train: .*number.*'lots'"):
+    p = write(tmp_path, "labels:\n  split:\n    train: lots\n")
+    with pytest.raises(ParamsError, match=r"labels\.split\.train: .*number.*'lots'"):
         load_params(p)
 
 
 def test_split_must_sum_to_one(tmp_path):
-    p = write(tmp_path, "clean:\n  split: {train: 0.5, val: 0.1, test: 0.1}\n")
+    p = write(tmp_path, "labels:\n  split: {train: 0.5, val: 0.1, test: 0.1}\n")
     with pytest.raises(ParamsError, match="must be 1"):
         load_params(p)
 

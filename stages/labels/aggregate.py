@@ -1,21 +1,22 @@
 """Annotation sheets to one label per video, and how much the annotators agree.
 
 Rules (documented in the README):
-- Sheets are CSV files under ``annotations/`` with columns ``video_id, annotator, round, label``.
+- Sheets are CSV files under ``annotations/`` (``stages/labels/sheets.py``: ``video_id, annotator,
+  round, label`` and optional per-modality columns).
 - A later round supersedes an annotator's earlier label for the same video (rounds are revisions).
 - Every final vote is resolved onto Plutchik's wheel (English or Chinese wheel words, intensity
   words, dyads, which split their mass over two primaries); "neutral" is an abstention.
-- The soft label is the mean of the votes' masses over the 8 primaries; the primary label is its
-  argmax. Ties are broken by the mass of every vote of every round (so an earlier consensus
-  decides), then by the wheel's order.
-- Agreement of an item = the soft label's mass on the primary.
+- The soft label is the mean of the votes' masses over the 8 primaries (or, with
+  ``labels.aggregation: dawid_skene``, the Dawid-Skene posterior given as ``posterior``); the
+  primary label is its argmax. Ties are broken by the mass of every vote of every round (so an
+  earlier consensus decides), then by the wheel's order.
+- Agreement of an item = the votes' mean mass on the primary.
 - Krippendorff's alpha (nominal) over annotators x items, overall (final votes), per round, and
   per class (one class against the rest).
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -26,47 +27,13 @@ import krippendorff
 import numpy as np
 
 from pipeline.plutchik import UnknownLabel, wheel
-from pipeline.records import LabelSummary, Reason, Vote
-
-SHEET_COLUMNS = ("video_id", "annotator", "round", "label")
-
-
-@dataclass(frozen=True)
-class SheetProblem:
-    sheet: str
-    row: int | None
-    detail: str
+from pipeline.records import LabelSummary, Reason
+from stages.labels.sheets import SheetProblem, Vote, read_rows
 
 
 def read_sheets(folder: Path) -> tuple[list[Vote], list[SheetProblem]]:
     """Every vote in every sheet under ``folder``, and every row or sheet that could not be read."""
-    votes: list[Vote] = []
-    problems: list[SheetProblem] = []
-    for path in sorted(Path(folder).rglob("*.csv")):
-        sheet = str(path.relative_to(folder))
-        try:
-            with open(path, newline="", encoding="utf-8-sig") as fh:
-                rows = list(csv.DictReader(fh))
-        except (OSError, UnicodeDecodeError, csv.Error) as e:
-            problems.append(SheetProblem(sheet, None, f"unreadable: {e}"))
-            continue
-        missing = [c for c in SHEET_COLUMNS if rows and c not in rows[0]]
-        if missing:
-            problems.append(SheetProblem(sheet, None, f"missing columns {missing}"))
-            continue
-        for i, row in enumerate(rows, start=2):
-            try:
-                votes.append(
-                    Vote(
-                        video_id=(row["video_id"] or "").strip(),
-                        annotator=(row["annotator"] or "").strip(),
-                        round=int(row["round"]),
-                        label=(row["label"] or "").strip(),
-                        sheet=sheet,
-                    )
-                )
-            except (TypeError, ValueError) as e:
-                problems.append(SheetProblem(sheet, i, f"bad row: {e}".splitlines()[0]))
+    votes, problems = read_rows(folder)
     return _drop_conflicts(votes, problems)
 
 
@@ -112,8 +79,15 @@ def final_votes(votes: Iterable[Vote]) -> dict[str, Vote]:
     return latest
 
 
-def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> LabelOutcome:
-    """One video's votes (all rounds) to its label, or the reason it has no usable label."""
+def aggregate(
+    votes: list[Vote],
+    min_annotations: int,
+    min_agreement: float,
+    posterior: dict[str, float] | None = None,
+) -> LabelOutcome:
+    """One video's votes (all rounds) to its label, or the reason it has no usable label.
+    ``posterior``: a soft label over the primaries to use instead of the votes' mean (agreement
+    stays the share of the votes on the primary)."""
     if not votes:
         return LabelOutcome(None, Reason.NO_ANNOTATIONS, "no annotator labelled this video")
     w = wheel()
@@ -141,9 +115,10 @@ def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> 
             reason,
             f"{len(masses)} usable vote(s) of {len(final)} (min {min_annotations}); {what}",
         )
-    distribution = _mean(masses)
+    votes_mean = _mean(masses)
+    distribution = votes_mean if posterior is None else {**votes_mean, **posterior}
     primary = _primary(distribution, votes)
-    agreement = distribution[primary]
+    agreement = votes_mean[primary]
     summary = LabelSummary(
         primary=primary,
         distribution={k: round(v, 6) for k, v in distribution.items()},
@@ -157,7 +132,7 @@ def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> 
             summary,
             Reason.LOW_AGREEMENT,
             f"agreement {agreement:.2f} on {primary!r} is under "
-            f"clean.min_agreement={min_agreement}",
+            f"labels.min_agreement={min_agreement}",
         )
     return LabelOutcome(summary)
 
@@ -205,14 +180,14 @@ def _vote_class(label: str) -> float:
     return float(wheel().names.index(next(iter(weights))))
 
 
-def _alpha(matrix: np.ndarray) -> float | None:
-    values = matrix[~np.isnan(matrix)]
-    pairable = (np.sum(~np.isnan(matrix), axis=0) >= 2).sum()
-    if len(np.unique(values)) < 2 or pairable == 0:
+def alpha(matrix: np.ndarray, level: str = "nominal") -> float | None:
+    """Krippendorff's alpha of an annotators x items matrix (NaN: no value); None when it is
+    undefined (fewer than two distinct values on the items with two or more)."""
+    pairable = matrix[:, np.sum(~np.isnan(matrix), axis=0) >= 2]
+    values = pairable[~np.isnan(pairable)]
+    if len(np.unique(values)) < 2:
         return None
-    return round(
-        float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")), 4
-    )
+    return round(float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level)), 4)
 
 
 def agreement_report(votes_by_item: dict[str, list[Vote]]) -> dict[str, object]:
@@ -237,14 +212,14 @@ def agreement_report(votes_by_item: dict[str, list[Vote]]) -> dict[str, object]:
             for v in vs:
                 if v.round == r:
                     in_round[item][v.annotator] = v
-        per_round[str(r)] = _alpha(matrix(in_round))
+        per_round[str(r)] = alpha(matrix(in_round))
     overall = matrix(final)
     per_class = {
-        name: _alpha(np.where(np.isnan(overall), np.nan, (overall == k).astype(float)))
+        name: alpha(np.where(np.isnan(overall), np.nan, (overall == k).astype(float)))
         for k, name in enumerate(wheel().names)
     }
     return {
-        "krippendorff_alpha": _alpha(overall),
+        "krippendorff_alpha": alpha(overall),
         "alpha_per_round": per_round,
         "alpha_per_class": per_class,
         "annotators": annotators,

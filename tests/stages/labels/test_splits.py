@@ -1,7 +1,7 @@
 from collections import Counter
 
 from pipeline.params import SplitParams
-from stages.clean.splits import assign_splits
+from stages.labels.splits import assign_splits
 
 LABELS = ("joy", "trust", "fear", "surprise", "sadness", "disgust", "anger", "anticipation")
 

@@ -1,7 +1,8 @@
 import pytest
 
-from pipeline.records import Reason, Vote
-from stages.clean.labels import aggregate, agreement_report, final_votes, read_sheets
+from pipeline.records import Reason
+from stages.labels.aggregate import aggregate, agreement_report, final_votes, read_sheets
+from stages.labels.sheets import Vote
 
 
 def votes(*rows):

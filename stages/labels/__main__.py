@@ -1,0 +1,27 @@
+"""``python -m stages.labels``: the labels stage as DVC runs it."""
+
+from pathlib import Path
+
+import typer
+
+from pipeline.entrypoint import run_stage
+from stages.labels import stage
+
+
+def main(
+    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl"), help="The media manifest."),
+    annotations: Path = typer.Option(Path("data/raw/annotations"), help="Annotation sheets."),
+    interim: Path = typer.Option(Path("data/interim"), help="Where labels.jsonl goes."),
+    reports: Path = typer.Option(Path("reports"), help="Where the label and QC reports go."),
+    params: Path = typer.Option(Path("params.yaml"), help="The params file."),
+) -> None:
+    """Aggregate the annotation sheets: labels, per-modality soft labels, splits, QC reports."""
+    result = run_stage(lambda: stage.run(manifest, annotations, interim, reports, params))
+    typer.echo(
+        f"labels: {len(result.labels)} labelled, {len(result.unlabelled)} unlabelled "
+        f"-> {interim / 'labels.jsonl'}"
+    )
+
+
+if __name__ == "__main__":
+    typer.run(main)

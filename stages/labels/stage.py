@@ -1,0 +1,138 @@
+"""The labels stage: annotation sheets and the media manifest to per-video labels, splits and QC.
+
+Inputs: ``manifest.jsonl`` of the clean stage (every usable video, labelled or not) and the
+sheets under ``annotations/``. Outputs: ``labels.jsonl`` (overall label, split, per-modality
+soft labels, conflict flag per labelled video), ``unlabelled.jsonl`` (every other video of the
+manifest, with the reason), ``reports/labels.{md,json}`` (the data card's label part: class
+balance, agreement, modality conflicts, annotators, unlabelled videos),
+``reports/annotators.{md,json}`` and the class-balance plot. Nothing here reads media, so a new
+round of annotations re-runs only this stage, train and evaluate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import atomic
+from pipeline.params import LabelsParams, load_params
+from pipeline.records import ManifestEntry, Reason, Rejection
+from pipeline.video_stage import read_manifest
+from stages.labels.aggregate import aggregate, final_votes, read_sheets
+from stages.labels.card import write_reports
+from stages.labels.crowd import Reliability, dawid_skene
+from stages.labels.modalities import conflicts, modality_labels
+from stages.labels.quality import annotator_report, conflict_rates, dimension_agreement
+from stages.labels.schema import VideoLabels
+from stages.labels.sheets import Vote, read_gold
+from stages.labels.splits import assign_splits
+
+STAGE = "labels"
+
+
+@dataclass
+class LabelsResult:
+    labels: list[VideoLabels] = field(default_factory=list)
+    unlabelled: list[Rejection] = field(default_factory=list)
+    annotators: list[dict[str, Any]] = field(default_factory=list)
+    card: dict[str, Any] = field(default_factory=dict)
+
+
+def run(
+    manifest: Path,
+    annotations: Path,
+    interim: Path,
+    reports: Path,
+    params_path: Path = Path("params.yaml"),
+) -> LabelsResult:
+    cfg = load_params(params_path, section=STAGE).labels
+    entries = read_manifest(manifest)
+    votes, problems = read_sheets(annotations)
+    gold, gold_problems = read_gold(annotations)
+    problems += gold_problems
+    known = {e.id for e in entries}
+    by_video: dict[str, list[Vote]] = defaultdict(list)
+    for v in votes:
+        by_video[v.video_id].append(v)
+    in_manifest = {vid: vs for vid, vs in by_video.items() if vid in known}
+    final = {vid: final_votes(vs) for vid, vs in in_manifest.items()}
+    qc = dawid_skene(final)
+    dropped = _dropped(cfg, qc)
+    kept = {vid: [v for v in vs if v.annotator not in dropped] for vid, vs in in_manifest.items()}
+    posteriors = _posteriors(cfg, kept)
+
+    labelled: list[tuple[ManifestEntry, Any]] = []
+    unlabelled: list[Rejection] = []
+    for entry in entries:
+        outcome = aggregate(
+            kept.get(entry.id, []),
+            cfg.min_annotations,
+            cfg.min_agreement,
+            posteriors.get(entry.id),
+        )
+        if outcome.reason is not None:
+            unlabelled.append(_unlabelled(entry, outcome.reason, outcome.detail))
+        else:
+            labelled.append((entry, outcome.summary))
+    splits = assign_splits(
+        [e.id for e, _ in labelled],
+        [s.primary for _, s in labelled],
+        [e.account or f"id:{e.id}" for e, _ in labelled],
+        cfg.split,
+    )
+    labels = []
+    for entry, summary in labelled:
+        modalities = modality_labels(final_votes(kept[entry.id]))
+        labels.append(
+            VideoLabels(
+                id=entry.id,
+                label=summary,
+                split=splits[entry.id],
+                modalities=modalities,
+                conflict=conflicts(summary.primary, modalities),
+            )
+        )
+    annotators = annotator_report(final, qc.competence, gold, dropped)
+    card = write_reports(
+        Path(reports),
+        entries=entries,
+        labels=labels,
+        unlabelled=unlabelled,
+        agreement=dimension_agreement(in_manifest),
+        annotators=annotators,
+        conflict=conflict_rates(
+            {x.id: x.label.primary for x in labels},
+            {x.id: x.conflict for x in labels},
+            {x.id for x in labels if x.modalities},
+        ),
+        sheet_problems=problems,
+        orphan_votes=sum(len(vs) for vid, vs in by_video.items() if vid not in known),
+        gold_items=len(gold),
+        params=cfg,
+    )
+    interim = Path(interim)
+    atomic.write_jsonl(interim / "labels.jsonl", (x.model_dump_json() for x in labels))
+    atomic.write_jsonl(interim / "unlabelled.jsonl", (r.model_dump_json() for r in unlabelled))
+    return LabelsResult(labels, unlabelled, annotators, card)
+
+
+def _dropped(cfg: LabelsParams, qc: Reliability) -> dict[str, str]:
+    """Annotators left out of aggregation, with why."""
+    out = {a: "labels.exclude_annotators" for a in cfg.exclude_annotators}
+    if cfg.min_competence is not None:
+        for a, c in qc.competence.items():
+            if c < cfg.min_competence and a not in out:
+                out[a] = f"competence {c:.3f} < labels.min_competence={cfg.min_competence}"
+    return out
+
+
+def _posteriors(cfg: LabelsParams, kept: dict[str, list[Vote]]) -> dict[str, dict[str, float]]:
+    if cfg.aggregation != "dawid_skene":
+        return {}
+    return dawid_skene({vid: final_votes(vs) for vid, vs in kept.items() if vs}).posteriors
+
+
+def _unlabelled(entry: ManifestEntry, reason: Reason, detail: str) -> Rejection:
+    return Rejection(id=entry.id, source_file=entry.source_file, reason=reason, detail=detail)
