@@ -56,6 +56,11 @@ def import_(
     label_set: str | None = typer.Option(
         None, help="folder: the CSV's label set (ekman6, meld7, ...); default wheel words."
     ),
+    split: str | None = typer.Option(
+        None,
+        help="Declare the items' split (train, val, test, or official: MELD's tables); "
+        "clean keeps it. Default: clean draws the split.",
+    ),
 ) -> None:
     """Import a public emotion dataset into the raw layout a crawl produces (labels mapped onto
     Plutchik's wheel, originals kept); then point clean at it with clean.min_annotations: 1."""
@@ -64,8 +69,12 @@ def import_(
 
     if calm not in ("serenity", "drop"):
         raise typer.BadParameter("choose serenity or drop", param_hint="--calm")
+    if split not in (None, "train", "val", "test", "official"):
+        raise typer.BadParameter("choose train, val, test or official", param_hint="--split")
     try:
-        selection = Selection(actors=parse_ranges(actors) if actors else None, calm=calm)
+        selection = Selection(
+            actors=parse_ranges(actors) if actors else None, calm=calm, split=split
+        )
         summary = import_dataset(fmt, source, out, selection, label_set)
     except (ValueError, FileExistsError) as e:
         typer.echo(f"error: {e}", err=True)

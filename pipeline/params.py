@@ -106,6 +106,10 @@ class CleanParams(Section):
     max_duration_s: float = Field(default=600.0, gt=0)
     min_annotations: int = Field(default=2, ge=1)
     min_agreement: float = Field(default=0.5, ge=0, le=1)
+    neutral: Literal["abstain", "class"] = Field(
+        default="abstain",
+        description="a neutral vote: an abstention, or a vote for the neutral class",
+    )
     split: SplitParams = SplitParams()
 
     @model_validator(mode="after")
@@ -303,7 +307,9 @@ ALL_MODALITIES: tuple[Modality, ...] = ("title", "visual", "text", "vocals", "mu
 
 class TrainParams(Section):
     model: Literal["chfen", "late_mlp", "unimodal"] = "chfen"
-    labels: Literal["primary8", "emotion24", "valence3"] = "primary8"
+    labels: Literal[
+        "primary8", "emotion24", "valence3", "primary8+neutral", "emotion24+neutral"
+    ] = "primary8"
     modalities: tuple[Modality, ...] = ALL_MODALITIES
     fusion: Literal["hybrid", "early", "late"] = "hybrid"
     conditional_query: bool = True

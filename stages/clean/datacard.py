@@ -32,13 +32,14 @@ def build_card(
     sheet_problems: list[SheetProblem],
     orphan_votes: int,
     params: CleanParams,
+    neutral_items: int = 0,
 ) -> dict[str, Any]:
     by_reason = Counter(r.reason.value for r in rejected)
     balance = {
         name: {
             s: sum(1 for m in manifest if m.label.primary == name and m.split == s) for s in SPLITS
         }
-        for name in wheel().names
+        for name in wheel().names + (("neutral",) if params.neutral == "class" else ())
     }
     durations = [m.media.duration_s for m in manifest]
     accounts = {s: len({m.account or m.id for m in manifest if m.split == s}) for s in SPLITS}
@@ -50,6 +51,10 @@ def build_card(
             "splits": {s: sum(1 for m in manifest if m.split == s) for s in SPLITS},
             "accounts_per_split": accounts,
             "platforms": dict(sorted(Counter(m.platform for m in manifest).items())),
+            # items every annotator called neutral: kept as the neutral class with
+            # clean.neutral=class, else rejected as abstentions
+            "neutral_items": neutral_items,
+            "neutral": params.neutral,
         },
         "class_balance": balance,
         "durations_s": {
@@ -137,6 +142,8 @@ def render_markdown(card: dict[str, Any]) -> str:
         "# Data card",
         "",
         f"{c['input_items']} input items: **{c['kept']} kept**, {c['rejected']} rejected.",
+        f"Neutral items (every vote neutral): {c['neutral_items']}, "
+        + ("kept as the neutral class." if c["neutral"] == "class" else "left out (abstentions)."),
         f"Splits: {', '.join(f'{s} {n}' for s, n in c['splits'].items())} "
         f"(accounts: {', '.join(f'{s} {n}' for s, n in c['accounts_per_split'].items())}; "
         "no account spans two splits).",

@@ -4,7 +4,9 @@ Rules (documented in the README):
 - Sheets are CSV files under ``annotations/`` with columns ``video_id, annotator, round, label``.
 - A later round supersedes an annotator's earlier label for the same video (rounds are revisions).
 - Every final vote is resolved onto Plutchik's wheel (English or Chinese wheel words, intensity
-  words, dyads, which split their mass over two primaries); "neutral" is an abstention.
+  words, dyads, which split their mass over two primaries); "neutral" is an abstention, or with
+  ``neutral="class"`` (``clean.neutral``) a vote for the neutral class, a ninth key of the soft
+  label.
 - The soft label is the mean of the votes' masses over the 8 primaries; the primary label is its
   argmax. Ties are broken by the mass of every vote of every round (so an earlier consensus
   decides), then by the wheel's order.
@@ -25,7 +27,7 @@ from pathlib import Path
 import krippendorff
 import numpy as np
 
-from pipeline.plutchik import UnknownLabel, wheel
+from pipeline.plutchik import NEUTRAL, UnknownLabel, wheel
 from pipeline.records import LabelSummary, Reason, Vote
 
 SHEET_COLUMNS = ("video_id", "annotator", "round", "label")
@@ -112,8 +114,11 @@ def final_votes(votes: Iterable[Vote]) -> dict[str, Vote]:
     return latest
 
 
-def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> LabelOutcome:
-    """One video's votes (all rounds) to its label, or the reason it has no usable label."""
+def aggregate(
+    votes: list[Vote], min_annotations: int, min_agreement: float, neutral: str = "abstain"
+) -> LabelOutcome:
+    """One video's votes (all rounds) to its label, or the reason it has no usable label.
+    ``neutral``: "abstain" (a neutral vote is no vote) or "class" (a vote for neutral)."""
     if not votes:
         return LabelOutcome(None, Reason.NO_ANNOTATIONS, "no annotator labelled this video")
     w = wheel()
@@ -127,7 +132,9 @@ def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> 
         except UnknownLabel:
             unknown.append(vote.label)
             continue
-        if res.weights:
+        if res.is_neutral and neutral == "class":
+            masses.append({NEUTRAL: 1.0})
+        elif res.weights:
             masses.append(res.weights)
             if res.intensity is not None:
                 intensities.extend((p, res.intensity) for p in res.weights)
@@ -141,7 +148,7 @@ def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> 
             reason,
             f"{len(masses)} usable vote(s) of {len(final)} (min {min_annotations}); {what}",
         )
-    distribution = _mean(masses)
+    distribution = _mean(masses, with_neutral=neutral == "class")
     primary = _primary(distribution, votes)
     agreement = distribution[primary]
     summary = LabelSummary(
@@ -162,8 +169,8 @@ def aggregate(votes: list[Vote], min_annotations: int, min_agreement: float) -> 
     return LabelOutcome(summary)
 
 
-def _mean(masses: list[dict[str, float]]) -> dict[str, float]:
-    out = dict.fromkeys(wheel().names, 0.0)
+def _mean(masses: list[dict[str, float]], with_neutral: bool) -> dict[str, float]:
+    out = dict.fromkeys(wheel().names + ((NEUTRAL,) if with_neutral else ()), 0.0)
     for m in masses:
         for k, v in m.items():
             out[k] += v / len(masses)
@@ -181,7 +188,7 @@ def _primary(distribution: dict[str, float], all_votes: list[Vote]) -> str:
             history.update(wheel().resolve(vote.label).weights)
         except UnknownLabel:
             continue
-    order = wheel().names
+    order = (*wheel().names, NEUTRAL)
     return max(tied, key=lambda k: (history[k], -order.index(k)))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from pipeline import atomic
 from pipeline.hashing import HashIndex
 from pipeline.media import MediaError, probe
+from pipeline.plutchik import UnknownLabel, wheel
 from pipeline.params import CleanParams, Params, Section, load_params
 from pipeline.records import (
     ManifestEntry,
@@ -33,7 +34,7 @@ from pipeline.runner import WorkItem, run_per_video
 from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
 from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
 from stages.clean.datacard import write_data_card
-from stages.clean.labels import aggregate, agreement_report, read_sheets
+from stages.clean.labels import aggregate, agreement_report, final_votes, read_sheets
 from stages.clean.splits import assign_splits
 
 STAGE = "clean"
@@ -83,7 +84,7 @@ def run(
     labelled: list[tuple[_Candidate, Any]] = []
     for cand in in_range:
         outcome = aggregate(
-            by_video.get(cand.record.id, []), cfg.min_annotations, cfg.min_agreement
+            by_video.get(cand.record.id, []), cfg.min_annotations, cfg.min_agreement, cfg.neutral
         )
         if outcome.reason is not None:
             rejected.append(_reject(cand.record, outcome.reason, outcome.detail))
@@ -93,12 +94,13 @@ def run(
         {c.record.id: by_video[c.record.id] for c in in_range if by_video.get(c.record.id)}
     )
 
+    undeclared = [(c, s) for c, s in labelled if c.record.split is None]
     splits = assign_splits(
-        [c.record.id for c, _ in labelled],
-        [s.primary for _, s in labelled],
-        [c.record.account or f"id:{c.record.id}" for c, _ in labelled],
+        [c.record.id for c, _ in undeclared],
+        [s.primary for _, s in undeclared],
+        [c.record.account or f"id:{c.record.id}" for c, _ in undeclared],
         cfg.split,
-    )
+    ) | {c.record.id: c.record.split for c, _ in labelled if c.record.split is not None}
     manifest = [
         ManifestEntry(
             id=c.record.id,
@@ -125,6 +127,9 @@ def run(
         agreement=agreement,
         sheet_problems=sheet_problems,
         orphan_votes=sum(len(vs) for vid, vs in by_video.items() if vid not in known_ids),
+        neutral_items=sum(
+            1 for c in in_range if by_video.get(c.record.id) and _all_neutral(by_video[c.record.id])
+        ),
         params=cfg,
     )
     interim = Path(interim)
@@ -287,6 +292,15 @@ def _text_only(rec: VideoRecord) -> _Candidate:
         duration_s=rec.duration_s or 0.0, has_video=False, has_audio=False, size_bytes=0
     )
     return _Candidate(rec, None, content_hash=digest, media=media, kind="text")
+
+
+def _all_neutral(votes: list[Vote]) -> bool:
+    """Every final vote of the item says neutral (counted by the card whether neutral is a class
+    or an abstention)."""
+    try:
+        return all(wheel().resolve(v.label).is_neutral for v in final_votes(votes).values())
+    except UnknownLabel:
+        return False
 
 
 def _reject(rec: VideoRecord, reason: Reason, detail: str) -> Rejection:

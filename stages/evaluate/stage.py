@@ -18,7 +18,7 @@ from model.metrics import confusion, scores
 from model.train import predict
 from pipeline import atomic
 from pipeline.params import ParamsError, load_params
-from pipeline.plutchik import Granularity
+from pipeline.plutchik import NEUTRAL, Granularity
 from pipeline.records import ManifestEntry
 from pipeline.video_stage import read_manifest
 
@@ -69,9 +69,11 @@ def evaluate(
 
 def shared_labels(model_labels: Granularity, entries: list[ManifestEntry]) -> Granularity:
     """The finest label space of the model that the manifest's labels also have: the graded
-    emotions only when every item's label carries an intensity."""
-    if model_labels == "emotion24" and any(e.label.intensity is None for e in entries):
-        return "primary8"
+    emotions only when every emotional item's label carries an intensity (neutral has none)."""
+    if model_labels.startswith("emotion24") and any(
+        e.label.intensity is None and e.label.primary != NEUTRAL for e in entries
+    ):
+        return model_labels.replace("emotion24", "primary8")
     return model_labels
 
 
