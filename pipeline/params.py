@@ -90,7 +90,7 @@ class RunnerParams(Section):
 class SplitParams(Section):
     train: float = Field(default=0.7, gt=0, lt=1)
     val: float = Field(default=0.15, ge=0, lt=1)
-    test: float = Field(default=0.15, gt=0, lt=1)
+    test: float = Field(default=0.15, ge=0, lt=1)  # 0: the test set is declared elsewhere
     seed: int = 42
 
     @model_validator(mode="after")

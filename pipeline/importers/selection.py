@@ -16,11 +16,15 @@ class Selection:
     a train and a test set of disjoint speakers can be imported separately. ``calm``: RAVDESS's
     calm as serenity (low-intensity joy) or not at all. ``split``: the split every item is
     declared to belong to (the clean stage keeps it instead of drawing one), ``official`` for the
-    dataset's own split (MELD's train/dev/test tables), or None to let clean split."""
+    dataset's own split (MELD's train/dev/test tables), or None to let clean split.
+    ``levels``: keep the dataset's intensity levels (RAVDESS/CREMA-D) or read every label at its
+    basic level (a mapping that names a level itself, calm -> serenity, keeps it), so that the
+    dataset's own classes are the classes of ``emotion24+neutral``."""
 
     actors: frozenset[int] | None = None
     calm: Literal["serenity", "drop"] = "serenity"
     split: Literal["train", "val", "test", "official"] | None = None
+    levels: Literal["keep", "basic"] = "keep"
 
     def wants_actor(self, actor: int) -> bool:
         return self.actors is None or actor in self.actors

@@ -19,8 +19,8 @@ from typing import Any
 from pipeline import atomic
 from pipeline.hashing import HashIndex
 from pipeline.media import MediaError, probe
-from pipeline.plutchik import UnknownLabel, wheel
 from pipeline.params import CleanParams, Params, Section, load_params
+from pipeline.plutchik import UnknownLabel, wheel
 from pipeline.records import (
     ManifestEntry,
     MediaInfo,
