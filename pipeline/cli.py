@@ -56,6 +56,14 @@ def import_(
     label_set: str | None = typer.Option(
         None, help="folder: the CSV's label set (ekman6, meld7, ...); default wheel words."
     ),
+    split: str | None = typer.Option(
+        None,
+        help="Declare the items' split (train, val, test, or official: MELD's tables); "
+        "clean keeps it. Default: clean draws the split.",
+    ),
+    levels: str = typer.Option(
+        "keep", help="RAVDESS/CREMA-D intensity levels: keep, or basic (the dataset's classes)."
+    ),
 ) -> None:
     """Import a public emotion dataset into the raw layout a crawl produces (labels mapped onto
     Plutchik's wheel, originals kept); then set labels.min_annotations: 1 (the dataset is its
@@ -65,8 +73,14 @@ def import_(
 
     if calm not in ("serenity", "drop"):
         raise typer.BadParameter("choose serenity or drop", param_hint="--calm")
+    if levels not in ("keep", "basic"):
+        raise typer.BadParameter("choose keep or basic", param_hint="--levels")
+    if split not in (None, "train", "val", "test", "official"):
+        raise typer.BadParameter("choose train, val, test or official", param_hint="--split")
     try:
-        selection = Selection(actors=parse_ranges(actors) if actors else None, calm=calm)
+        selection = Selection(
+            actors=parse_ranges(actors) if actors else None, calm=calm, split=split, levels=levels
+        )
         summary = import_dataset(fmt, source, out, selection, label_set)
     except (ValueError, FileExistsError) as e:
         typer.echo(f"error: {e}", err=True)
@@ -80,20 +94,38 @@ def import_(
 def evaluate(
     model: Path = typer.Option(Path("models"), help="Folder with chfen.json + chfen.safetensors."),
     manifest: Path = typer.Option(..., help="Any manifest, e.g. another dataset's."),
+    labels: Path | None = typer.Option(
+        None, help="Its labels stage output (labels.jsonl); default: labels in the manifest."
+    ),
     features: Path = typer.Option(Path("data/features"), help="That manifest's feature stores."),
     split: str = typer.Option("all", help="all, train, val or test."),
     out: Path | None = typer.Option(None, help="Write metrics.json and evaluation.md here."),
+    train_manifest: Path | None = typer.Option(
+        None, help="The baselines' train/val splits (default: --manifest's own)."
+    ),
+    train_features: Path = typer.Option(
+        Path("data/features"), help="The feature stores of --train-manifest."
+    ),
+    train_labels: Path | None = typer.Option(None, help="The labels of --train-manifest."),
 ) -> None:
     """Score a trained model on any manifest, at the finest label space both share and every
-    coarser view of the wheel."""
+    coarser view of the wheel, beside the majority class and a linear probe fitted on the train
+    split."""
     from stages.evaluate.stage import evaluate as score
     from stages.evaluate.stage import render, write_reports
 
     if split not in ("all", "train", "val", "test"):
         raise typer.BadParameter("choose all, train, val or test", param_hint="--split")
-    result = run_stage(
-        lambda: score(model, manifest, features, None if split == "all" else split, ablate=True)
+    train_data = (
+        (train_manifest, train_features, train_labels) if train_manifest is not None else None
     )
+    result = run_stage(
+        lambda: score(
+            model, manifest, features, None if split == "all" else split, True, labels, train_data
+        )
+    )
+    for warning in result["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
     if out is not None:
         write_reports(dict(result), out)
     typer.echo(render(result), nl=False)

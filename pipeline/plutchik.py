@@ -17,8 +17,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 Valence = Literal["positive", "negative", "neutral"]
-Granularity = Literal["emotion24", "primary8", "valence3"]
+Granularity = Literal["emotion24", "primary8", "valence3", "emotion24+neutral", "primary8+neutral"]
 GRANULARITIES: tuple[Granularity, ...] = ("emotion24", "primary8", "valence3")
+# A label space with this suffix has neutral as a class of its own (after the emotions); in
+# valence3 neutral is always the neutral valence.
+WITH_NEUTRAL = "+neutral"
+NEUTRAL = "neutral"
 INTENSITY_LEVELS = ("low", "basic", "high")
 NEUTRAL_WORDS = frozenset({"neutral", "none", "中性", "无"})
 
@@ -104,11 +108,14 @@ class Wheel(BaseModel):
         raise UnknownLabel(name)
 
     def labels(self, granularity: Granularity) -> tuple[str, ...]:
-        """Class names of one view of the wheel, in a fixed order."""
-        if granularity == "primary8":
-            return self.names
-        if granularity == "emotion24":
-            return tuple(name for p in self.primaries for name in p.intensities)
+        """Class names of one view of the wheel, in a fixed order (``neutral`` last in a
+        ``+neutral`` space)."""
+        base = granularity.removesuffix(WITH_NEUTRAL)
+        extra = (NEUTRAL,) if granularity.endswith(WITH_NEUTRAL) else ()
+        if base == "primary8":
+            return self.names + extra
+        if base == "emotion24":
+            return tuple(name for p in self.primaries for name in p.intensities) + extra
         return ("positive", "neutral", "negative")
 
     def resolve(self, label: str, label_set: str | None = None) -> Resolution:
@@ -154,13 +161,19 @@ class Wheel(BaseModel):
         raise UnknownLabel(label)
 
     def coarsen(self, distribution: dict[str, float], granularity: Granularity) -> dict[str, float]:
-        """Sum a distribution over primaries into the classes of ``primary8`` or ``valence3``."""
-        if granularity == "emotion24":
+        """Sum a distribution over primaries (and ``neutral``, when neutral is a class) into the
+        classes of ``primary8[+neutral]`` or ``valence3``. Neutral mass goes to the neutral class
+        or valence; a space without neutral drops it."""
+        if granularity.startswith("emotion24"):
             raise ValueError("a distribution over primaries cannot be refined to emotion24")
         out = dict.fromkeys(self.labels(granularity), 0.0)
         for name, mass in distribution.items():
-            key = name if granularity == "primary8" else self.primary(name).valence
-            out[key] += mass
+            if granularity == "valence3":
+                key = NEUTRAL if name == NEUTRAL else self.primary(name).valence
+            else:
+                key = name
+            if key in out:
+                out[key] += mass
         return out
 
 

@@ -43,6 +43,7 @@ class VideoRecord(BaseModel):
     videos folder when the source names one; otherwise the clean stage looks for ``<id>.mp4``.
     ``media_kind`` is what the source says its media is (importers of speech and text corpora
     declare ``audio`` or ``text``); a crawl's items are videos, and one without frames is broken.
+    ``split`` is the split the source declares (an official one); None: clean draws it.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -58,6 +59,7 @@ class VideoRecord(BaseModel):
     video_file: str | None = None
     media_kind: MediaKind = "video"
     url: str | None = None
+    split: Split | None = None
     source_file: str
     source_index: NonNegativeInt
 

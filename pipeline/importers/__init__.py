@@ -6,6 +6,7 @@ not import, importing the rest."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.importers import cremad, folder, meld, ravdess
@@ -35,5 +36,22 @@ def import_dataset(
         raise ValueError(f"unknown format {fmt!r}; choose from {sorted(READERS)}")
     if not Path(source).exists():
         raise ValueError(f"{source} does not exist")
-    items, problems = READERS[fmt](Path(source), selection or Selection(), label_set)
-    return write_raw(out, fmt.replace("-", ""), items, problems)
+    selection = selection or Selection()
+    items, problems = READERS[fmt](Path(source), selection, label_set)
+    return write_raw(out, fmt.replace("-", ""), declare_split(items, selection, fmt), problems)
+
+
+def declare_split(items: list[ImportItem], selection: Selection, fmt: str) -> list[ImportItem]:
+    """``items`` with the split ``selection`` declares; raises ``ValueError`` when the official
+    split is asked of items that have none."""
+    if selection.split is None:
+        return items
+    if selection.split != "official":
+        return [replace(i, split=selection.split) for i in items]
+    missing = [i.id for i in items if i.official_split is None]
+    if missing:
+        raise ValueError(
+            f"{fmt}: {len(missing)} item(s) have no official split (e.g. {missing[0]!r}); "
+            "declare one with --split train|val|test (RAVDESS/CREMA-D: one import per actor list)"
+        )
+    return [replace(i, split=i.official_split) for i in items]

@@ -57,7 +57,9 @@ def read(source: Path, selection: Selection) -> tuple[list[ImportItem], list[Imp
             )
             continue
         try:
-            label = wheel_word(emotion, "cremad6", LEVELS[level])
+            label = wheel_word(
+                emotion, "cremad6", LEVELS[level] if selection.levels == "keep" else None
+            )
         except UnknownLabel as e:
             problems.append(ImportProblem(str(path), None, str(e)))
             continue

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import atomic
-from pipeline.records import MediaKind
+from pipeline.records import MediaKind, Split
 
 MARKER_FILE = ".chfen-import"
 REPORT_FILE = "import_report.json"
@@ -40,6 +40,7 @@ CRAWL_COLUMNS = (
     "video_file",
     "media",
     "source_label",
+    "split",
 )
 SHEET_COLUMNS = ("video_id", "annotator", "round", "label", "source_label")
 
@@ -50,7 +51,9 @@ class ImportItem:
 
     ``media`` is the source file (None for a text-only item); ``label`` is the wheel word the
     clean stage resolves (``neutral`` for a label the wheel has no emotion for) and
-    ``source_label`` the dataset's own label, kept for the reader.
+    ``source_label`` the dataset's own label, kept for the reader. ``official_split`` is the
+    dataset's own split where it has one; ``split`` the split declared to clean (None: clean
+    draws it).
     """
 
     id: str
@@ -61,6 +64,8 @@ class ImportItem:
     source_label: str
     media: Path | None = None
     duration_s: float | None = None
+    official_split: Split | None = None
+    split: Split | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ def write_raw(
                 "video_file": _file_name(i) if i.media is not None else "",
                 "media": i.kind,
                 "source_label": i.source_label,
+                "split": i.split or "",
             }
             for i in kept
         ]

@@ -6,7 +6,8 @@ clean stage reports) and ``Sentiment`` is kept with the original label. The dial
 account, so a dialogue's utterances stay in one split. The clip ``dia{D}_utt{U}.mp4`` is used
 when it is under the source folder (in a folder whose name holds the table's split, such as
 ``train_splits/``, when there are several tables); otherwise the item is text-only. Item ids are
-``meld-<split>-dia<D>-utt<U>``, where the split is the table's name before ``_sent_emo``.
+``meld-<split>-dia<D>-utt<U>``, where the split is the table's name before ``_sent_emo``; the
+official split of the ``train``, ``dev`` and ``test`` tables is train, val and test.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pipeline.plutchik import UnknownLabel
 TABLE_SUFFIX = "_sent_emo.csv"
 REQUIRED = ("Utterance", "Emotion", "Dialogue_ID", "Utterance_ID")
 CLIP = re.compile(r"dia(\d+)_utt(\d+)")
+OFFICIAL = {"train": "train", "dev": "val", "test": "test"}
 _TIME = re.compile(r"(\d+):(\d\d):(\d\d)[,.](\d{1,3})")
 
 
@@ -82,6 +84,7 @@ def _item(
         source_label=f"{emotion} ({sentiment})" if sentiment else emotion,
         media=clip,
         duration_s=_duration(row.get("StartTime", ""), row.get("EndTime", "")),
+        official_split=OFFICIAL.get(split),
     )
 
 

@@ -64,7 +64,9 @@ def read(source: Path, selection: Selection) -> tuple[list[ImportItem], list[Imp
         if name == "calm" and selection.calm == "drop":
             continue
         try:
-            label = wheel_word(name, "ravdess8", LEVELS[level])
+            label = wheel_word(
+                name, "ravdess8", LEVELS[level] if selection.levels == "keep" else None
+            )
         except UnknownLabel as e:
             problems.append(ImportProblem(str(path), None, str(e)))
             continue

@@ -1,4 +1,5 @@
-"""Options every importer understands: which actors to take and what to do with calm."""
+"""Options every importer understands: which actors to take, what to do with calm, and which
+split the items are declared to belong to."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ _RANGE = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
 class Selection:
     """``actors``: the actor numbers to import (None: all), for corpora recorded by actors, so
     a train and a test set of disjoint speakers can be imported separately. ``calm``: RAVDESS's
-    calm as serenity (low-intensity joy) or not at all."""
+    calm as serenity (low-intensity joy) or not at all. ``split``: the split every item is
+    declared to belong to (the clean stage keeps it instead of drawing one), ``official`` for the
+    dataset's own split (MELD's train/dev/test tables), or None to let clean split.
+    ``levels``: keep the dataset's intensity levels (RAVDESS/CREMA-D) or read every label at its
+    basic level (a mapping that names a level itself, calm -> serenity, keeps it), so that the
+    dataset's own classes are the classes of ``emotion24+neutral``."""
 
     actors: frozenset[int] | None = None
     calm: Literal["serenity", "drop"] = "serenity"
+    split: Literal["train", "val", "test", "official"] | None = None
+    levels: Literal["keep", "basic"] = "keep"
 
     def wants_actor(self, actor: int) -> bool:
         return self.actors is None or actor in self.actors

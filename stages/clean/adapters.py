@@ -239,6 +239,7 @@ class _Raw:
     video_file: Any = None
     url: Any = None
     media_kind: Any = None
+    split: Any = None
 
 
 @dataclass(frozen=True)
@@ -381,6 +382,7 @@ _FLAT_ALIASES: dict[str, tuple[str, ...]] = {
     "url": ("url", "shareurl", "videourl", "link", "webpageurl"),
     "platform": ("platform",),
     "media_kind": ("mediakind", "media"),
+    "split": ("split",),
 }
 
 
@@ -427,6 +429,7 @@ def _flat(item: dict[str, Any]) -> _Raw:
         video_file=pick("video_file")[1],
         url=pick("url")[1],
         media_kind=pick("media_kind")[1],
+        split=pick("split")[1],
     )
 
 
@@ -687,6 +690,8 @@ def _convert(
             # Absent means a video; anything else must name a kind (the schema says which).
             media_kind=clean_text(str(raw.media_kind)).lower() if raw.media_kind else "video",
             url=_url(raw.url),
+            # A split declared by the source (an import's official split) is kept by clean.
+            split=clean_text(str(raw.split)).lower() or None if raw.split else None,
             source_file=source_file,
             source_index=index,
         )

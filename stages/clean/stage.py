@@ -85,6 +85,7 @@ def run(
             content_hash=c.content_hash,
             media=c.media,
             kind=c.kind,
+            split=c.record.split,  # declared by the source; else the labels stage draws it
         )
         for c in in_range
     ]

@@ -1,10 +1,12 @@
 """The evaluate stage: metrics on the held-out split at every level of the wheel, a confusion
-matrix, and the value of each modality (the model scored with that modality masked)."""
+matrix, the value of each modality (the model scored with that modality masked), and the
+majority class and a linear probe fitted on the train split beside the model (``baselines``)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ from model.metrics import confusion, scores
 from model.train import predict
 from pipeline import atomic
 from pipeline.params import ParamsError, load_params
-from pipeline.plutchik import Granularity
+from pipeline.plutchik import NEUTRAL, Granularity
 from pipeline.records import ManifestEntry
+from stages.evaluate import baselines
 from stages.labels.schema import read_labelled
 
 
@@ -30,13 +33,19 @@ def evaluate(
     split: str | None,
     ablate: bool,
     labels: Path | None = None,
+    train_data: tuple[Path, Path, Path | None] | None = None,
 ) -> dict[str, Any]:
     """Score a trained model on ``split`` of ``manifest`` (every video when ``split`` is None).
 
     The manifest may come from another dataset than the model's: scores are given at the finest
     label space both support (``shared_labels``; a dataset without intensities cannot be scored
     on the 24 graded emotions) and every coarser one, and ``classes_in_data`` with
-    ``macro_f1_in_data`` say how the model does on the classes the manifest actually has."""
+    ``macro_f1_in_data`` say how the model does on the classes the manifest actually has.
+
+    ``labels`` is the labels stage's output joined onto the media manifest (None: the labels
+    the manifest carries, as an imported labelled manifest may). The baselines are fitted on the
+    train split (C of the probe chosen on the val split) of ``train_data`` (manifest, features,
+    labels), by default the evaluated data itself."""
     if not (Path(model_dir) / CONFIG_FILE).is_file():
         raise ParamsError(f"{model_dir}: no trained model ({CONFIG_FILE}); train one first")
     model, cfg = load(model_dir)
@@ -68,15 +77,64 @@ def evaluate(
                 "accuracy": s["accuracy"],
                 "macro_f1_drop": result["macro_f1"] - s["macro_f1"],
             }
+    result["baselines"] = fit_baselines(
+        ds, space, train_data or (manifest, features, labels), cfg.modalities, cfg.labels, targets
+    )
+    result["warnings"] = [
+        f"the model's macro-F1 {result['macro_f1']:.3f} is below the linear probe's "
+        f"{result['baselines']['probe']['macro_f1']:.3f} on the same features"
+    ] * (result["macro_f1"] < result["baselines"]["probe"]["macro_f1"])
     result["confusion"] = confusion(probs, targets, space).tolist()
     return result
 
 
+def fit_baselines(
+    test: FeatureDataset,
+    space: Granularity,
+    train_data: tuple[Path, Path, Path | None],
+    modalities: tuple[str, ...],
+    model_labels: Granularity,
+    targets: np.ndarray,
+) -> dict[str, dict[str, Any]]:
+    """The majority class and the linear probe, fitted on ``train_data``'s train split, scored
+    on ``test`` like the model (headline metrics, the probe's chosen C)."""
+    entries = read_labelled(train_data[0], train_data[2])
+    sets = {
+        s: FeatureDataset(
+            [e for e in entries if e.split == s], train_data[1], modalities, model_labels
+        )
+        for s in ("train", "val")
+    }
+    if not len(sets["train"]):
+        raise ParamsError(f"{train_data[0]}: no train split to fit the baselines on")
+    x_train, y_train = baselines.pooled(sets["train"])
+    x_val, y_val = baselines.pooled(sets["val"]) if len(sets["val"]) else (None, None)
+    x_test, _ = baselines.pooled(test)
+    n = len(classes(model_labels))
+    out = {}
+    for fitted in (
+        baselines.majority(y_train, n),
+        baselines.probe(x_train, y_train, x_val, y_val, n),
+    ):
+        probs = project(fitted.predict_proba(x_test), model_labels, space)
+        s = scores(probs, targets, space)
+        out[fitted.name] = {
+            "accuracy": s["accuracy"],
+            "macro_f1": s["macro_f1"],
+            "weighted_f1": s["weighted_f1"],
+            "macro_f1_in_data": in_data(probs, targets, space)["macro_f1_in_data"],
+            **fitted.chosen,
+        }
+    return out
+
+
 def shared_labels(model_labels: Granularity, entries: list[ManifestEntry]) -> Granularity:
     """The finest label space of the model that the manifest's labels also have: the graded
-    emotions only when every item's label carries an intensity."""
-    if model_labels == "emotion24" and any(e.label.intensity is None for e in entries):
-        return "primary8"
+    emotions only when every emotional item's label carries an intensity (neutral has none)."""
+    if model_labels.startswith("emotion24") and any(
+        e.label.intensity is None and e.label.primary != NEUTRAL for e in entries
+    ):
+        return model_labels.replace("emotion24", "primary8")
     return model_labels
 
 
@@ -101,6 +159,8 @@ def run(
 ) -> dict[str, Any]:
     cfg = load_params(params_path, section="evaluate").evaluate
     result = evaluate(model_dir, manifest, features, cfg.split, cfg.ablate_modalities, labels)
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     return write_reports(result, reports)
 
 
@@ -150,6 +210,22 @@ def render(result: dict[str, Any]) -> str:
     for name, c in result["levels"][result["labels"]]["per_class"].items():
         cells = f"{c['precision']:.2f} | {c['recall']:.2f} | {c['f1']:.2f} | {c['support']}"
         lines.append(f"| {name} | {cells} |")
+    lines += [
+        "",
+        "Beside the model, fitted on the same train split and features:",
+        "",
+        "| | accuracy | macro-F1 | weighted-F1 |",
+        "|---|---:|---:|---:|",
+        f"| model | {result['accuracy']:.3f} | {result['macro_f1']:.3f} | "
+        f"{result['weighted_f1']:.3f} |",
+    ]
+    for name, b in result["baselines"].items():
+        chosen = f" (C={b['C']:g})" if "C" in b else ""
+        lines.append(
+            f"| {name}{chosen} | {b['accuracy']:.3f} | {b['macro_f1']:.3f} |"
+            f" {b['weighted_f1']:.3f} |"
+        )
+    lines += ["", *(f"**Warning: {w}.**" for w in result["warnings"])]
     if result.get("ablation"):
         lines += [
             "",

@@ -5,7 +5,9 @@ Rules (documented in the README):
   round, label`` and optional per-modality columns).
 - A later round supersedes an annotator's earlier label for the same video (rounds are revisions).
 - Every final vote is resolved onto Plutchik's wheel (English or Chinese wheel words, intensity
-  words, dyads, which split their mass over two primaries); "neutral" is an abstention.
+  words, dyads, which split their mass over two primaries); "neutral" is an abstention, or with
+  ``neutral="class"`` (``labels.neutral``) a vote for the neutral class, a ninth key of the soft
+  label.
 - The soft label is the mean of the votes' masses over the 8 primaries (or, with
   ``labels.aggregation: dawid_skene``, the Dawid-Skene posterior given as ``posterior``); the
   primary label is its argmax. Ties are broken by the mass of every vote of every round (so an
@@ -26,7 +28,7 @@ from pathlib import Path
 import krippendorff
 import numpy as np
 
-from pipeline.plutchik import UnknownLabel, wheel
+from pipeline.plutchik import NEUTRAL, UnknownLabel, wheel
 from pipeline.records import LabelSummary, Reason
 from stages.labels.sheets import SheetProblem, Vote, read_rows
 
@@ -83,11 +85,14 @@ def aggregate(
     votes: list[Vote],
     min_annotations: int,
     min_agreement: float,
+    *,
     posterior: dict[str, float] | None = None,
+    neutral: str = "abstain",
 ) -> LabelOutcome:
     """One video's votes (all rounds) to its label, or the reason it has no usable label.
     ``posterior``: a soft label over the primaries to use instead of the votes' mean (agreement
-    stays the share of the votes on the primary)."""
+    stays the share of the votes on the primary). ``neutral``: "abstain" (a neutral vote is no
+    vote) or "class" (a vote for neutral)."""
     if not votes:
         return LabelOutcome(None, Reason.NO_ANNOTATIONS, "no annotator labelled this video")
     w = wheel()
@@ -101,7 +106,9 @@ def aggregate(
         except UnknownLabel:
             unknown.append(vote.label)
             continue
-        if res.weights:
+        if res.is_neutral and neutral == "class":
+            masses.append({NEUTRAL: 1.0})
+        elif res.weights:
             masses.append(res.weights)
             if res.intensity is not None:
                 intensities.extend((p, res.intensity) for p in res.weights)
@@ -115,7 +122,7 @@ def aggregate(
             reason,
             f"{len(masses)} usable vote(s) of {len(final)} (min {min_annotations}); {what}",
         )
-    votes_mean = _mean(masses)
+    votes_mean = _mean(masses, with_neutral=neutral == "class")
     distribution = votes_mean if posterior is None else {**votes_mean, **posterior}
     primary = _primary(distribution, votes)
     agreement = votes_mean[primary]
@@ -137,8 +144,8 @@ def aggregate(
     return LabelOutcome(summary)
 
 
-def _mean(masses: list[dict[str, float]]) -> dict[str, float]:
-    out = dict.fromkeys(wheel().names, 0.0)
+def _mean(masses: list[dict[str, float]], with_neutral: bool) -> dict[str, float]:
+    out = dict.fromkeys(wheel().names + ((NEUTRAL,) if with_neutral else ()), 0.0)
     for m in masses:
         for k, v in m.items():
             out[k] += v / len(masses)
@@ -156,7 +163,7 @@ def _primary(distribution: dict[str, float], all_votes: list[Vote]) -> str:
             history.update(wheel().resolve(vote.label).weights)
         except UnknownLabel:
             continue
-    order = wheel().names
+    order = (*wheel().names, NEUTRAL)
     return max(tied, key=lambda k: (history[k], -order.index(k)))
 
 

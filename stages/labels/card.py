@@ -12,7 +12,7 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.params import LabelsParams
-from pipeline.plutchik import wheel
+from pipeline.plutchik import NEUTRAL, wheel
 from pipeline.records import ManifestEntry, Rejection
 from stages.labels.schema import VideoLabels
 from stages.labels.sheets import SheetProblem
@@ -46,13 +46,16 @@ def build_card(
                 for s in SPLITS
             },
             "gold_items": gold_items,
+            # labelled neutral (labels.neutral: class); as abstentions they are unlabelled
+            "neutral": params.neutral,
+            "neutral_items": sum(1 for x in labels if x.label.primary == NEUTRAL),
         },
         "class_balance": {
             name: {
                 s: sum(1 for x in labels if x.label.primary == name and x.split == s)
                 for s in SPLITS
             }
-            for name in wheel().names
+            for name in wheel().names + ((NEUTRAL,) if params.neutral == "class" else ())
         },
         "agreement": agreement,
         "mean_item_agreement": round(statistics.fmean(x.label.agreement for x in labels), 4)
@@ -114,7 +117,7 @@ def render_card(card: dict[str, Any]) -> str:
     ]
     per_class = card["modality_conflict"]["per_class"]
     for name, per in card["class_balance"].items():
-        rate = per_class[name]["rate"]
+        rate = per_class.get(name, {}).get("rate")
         lines.append(
             f"| {name} | {per['train']} | {per['val']} | {per['test']} | {sum(per.values())} "
             f"| {_fmt(rate)} |"

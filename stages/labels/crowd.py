@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from crowdkit.aggregation import DawidSkene
 
-from pipeline.plutchik import UnknownLabel, wheel
+from pipeline.plutchik import NEUTRAL, UnknownLabel, wheel
 from stages.labels.sheets import Vote
 
 DS_ITERATIONS = 100
@@ -29,31 +29,35 @@ class Reliability:
     competence: dict[str, float] = field(default_factory=dict)
 
 
-def single_primary(label: str | None) -> str | None:
-    """The one primary ``label`` names, or None (neutral, a dyad, off the wheel, empty)."""
+def single_primary(label: str | None, neutral_class: bool = False) -> str | None:
+    """The one primary ``label`` names (or ``neutral`` when it is a class), else None (neutral
+    as an abstention, a dyad, off the wheel, empty)."""
     if not label:
         return None
     try:
-        weights = wheel().resolve(label).weights
+        resolved = wheel().resolve(label)
     except UnknownLabel:
         return None
-    return next(iter(weights)) if len(weights) == 1 else None
+    if resolved.is_neutral:
+        return NEUTRAL if neutral_class else None
+    return next(iter(resolved.weights)) if len(resolved.weights) == 1 else None
 
 
-def answers(final: dict[str, dict[str, Vote]]) -> pd.DataFrame:
-    """crowd-kit's long table (task, worker, label) of the votes that name one primary."""
+def answers(final: dict[str, dict[str, Vote]], neutral_class: bool = False) -> pd.DataFrame:
+    """crowd-kit's long table (task, worker, label) of the votes that name one class."""
     rows = [
         (item, annotator, primary)
         for item, by_annotator in sorted(final.items())
         for annotator, vote in sorted(by_annotator.items())
-        if (primary := single_primary(vote.label)) is not None
+        if (primary := single_primary(vote.label, neutral_class)) is not None
     ]
     return pd.DataFrame(rows, columns=["task", "worker", "label"])
 
 
-def dawid_skene(final: dict[str, dict[str, Vote]]) -> Reliability:
-    """Fit Dawid-Skene to the final votes (item -> annotator -> vote)."""
-    table = answers(final)
+def dawid_skene(final: dict[str, dict[str, Vote]], neutral_class: bool = False) -> Reliability:
+    """Fit Dawid-Skene to the final votes (item -> annotator -> vote); with ``neutral_class``
+    a neutral vote is an answer of its own (``labels.neutral: class``)."""
+    table = answers(final, neutral_class)
     if table.empty or table["label"].nunique() < 2:
         return Reliability()
     model = DawidSkene(n_iter=DS_ITERATIONS, tol=DS_TOLERANCE).fit(table)

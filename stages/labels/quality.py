@@ -195,7 +195,7 @@ def conflict_rates(
 ) -> dict[str, Any]:
     """Share of the items with modality labels whose modalities conflict, per overall class."""
     per_class: dict[str, dict[str, Any]] = {}
-    for name in wheel().names:
+    for name in sorted(set(primaries.values()), key=_class_order):
         ids = [i for i, p in primaries.items() if p == name and i in with_modalities]
         hits = sum(conflicts[i] for i in ids)
         per_class[name] = {"items": len(ids), "rate": round(hits / len(ids), 4) if ids else None}
@@ -205,3 +205,9 @@ def conflict_rates(
         "rate": round(sum(conflicts[i] for i in total) / len(total), 4) if total else None,
         "per_class": per_class,
     }
+
+
+def _class_order(name: str) -> int:
+    """The wheel's order, neutral (a class with ``labels.neutral: class``) last."""
+    names = wheel().names
+    return names.index(name) if name in names else len(names)

@@ -30,7 +30,7 @@ def assign_splits(
     split = np.full(len(ids_arr), "train", dtype=object)
 
     rest = np.arange(len(ids_arr))
-    test = _one_fold(y[rest], g[rest], params.test, params.seed)
+    test = _one_fold(y[rest], g[rest], params.test, params.seed) if params.test > 0 else []
     split[rest[test]] = "test"
     rest = rest[~np.isin(rest, rest[test])]
     if params.val > 0 and len(rest):

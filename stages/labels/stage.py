@@ -58,7 +58,8 @@ def run(
         by_video[v.video_id].append(v)
     in_manifest = {vid: vs for vid, vs in by_video.items() if vid in known}
     final = {vid: final_votes(vs) for vid, vs in in_manifest.items()}
-    qc = dawid_skene(final)
+    neutral_class = cfg.neutral == "class"
+    qc = dawid_skene(final, neutral_class)
     dropped = _dropped(cfg, qc)
     kept = {vid: [v for v in vs if v.annotator not in dropped] for vid, vs in in_manifest.items()}
     posteriors = _posteriors(cfg, kept)
@@ -70,18 +71,20 @@ def run(
             kept.get(entry.id, []),
             cfg.min_annotations,
             cfg.min_agreement,
-            posteriors.get(entry.id),
+            posterior=posteriors.get(entry.id),
+            neutral=cfg.neutral,
         )
         if outcome.reason is not None:
             unlabelled.append(_unlabelled(entry, outcome.reason, outcome.detail))
         else:
             labelled.append((entry, outcome.summary))
+    undeclared = [(e, s) for e, s in labelled if e.split is None]
     splits = assign_splits(
-        [e.id for e, _ in labelled],
-        [s.primary for _, s in labelled],
-        [e.account or f"id:{e.id}" for e, _ in labelled],
+        [e.id for e, _ in undeclared],
+        [s.primary for _, s in undeclared],
+        [e.account or f"id:{e.id}" for e, _ in undeclared],
         cfg.split,
-    )
+    ) | {e.id: e.split for e, _ in labelled if e.split is not None}  # declared by the source
     labels = []
     for entry, summary in labelled:
         modalities = modality_labels(final_votes(kept[entry.id]))
@@ -131,7 +134,8 @@ def _dropped(cfg: LabelsParams, qc: Reliability) -> dict[str, str]:
 def _posteriors(cfg: LabelsParams, kept: dict[str, list[Vote]]) -> dict[str, dict[str, float]]:
     if cfg.aggregation != "dawid_skene":
         return {}
-    return dawid_skene({vid: final_votes(vs) for vid, vs in kept.items() if vs}).posteriors
+    final = {vid: final_votes(vs) for vid, vs in kept.items() if vs}
+    return dawid_skene(final, cfg.neutral == "class").posteriors
 
 
 def _unlabelled(entry: ManifestEntry, reason: Reason, detail: str) -> Rejection:

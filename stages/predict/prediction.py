@@ -22,7 +22,7 @@ from model.provenance import FeatureProvenance, read
 from pipeline.params import ALL_MODALITIES
 from stages.ocr.outputs import Subtitle
 from stages.predict.extract import Extraction, extract
-from stages.predict.reading import Dyad, Emotion, dyads, primaries, top_emotions
+from stages.predict.reading import Dyad, Emotion, dyads, neutral_share, primaries, top_emotions
 
 # Why a modality that nothing went wrong for is still empty.
 EMPTY = {
@@ -61,6 +61,7 @@ class Prediction(BaseModel):
     labels: str
     distribution: dict[str, float]  # over the model's label space; sums to 1
     primaries: dict[str, float]  # the same mass on the 8 primaries of the wheel
+    neutral: float = 0.0  # the neutral class's mass (the centre of the wheel), if it has one
     top: list[Emotion]
     dyads: list[Dyad]
     modalities: list[ModalityReport]
@@ -169,6 +170,7 @@ def run_model(
         labels=cfg.labels,
         distribution={c: float(p) for c, p in zip(cfg.classes, probs, strict=True)},
         primaries=shares,
+        neutral=neutral_share(probs, cfg.labels),
         top=top_emotions(probs, cfg.labels),
         dyads=dyads(shares),
         modalities=reports,

@@ -3,7 +3,8 @@ with an intensity name, and the primary dyads whose two neighbouring primaries a
 
 Models trained on ``emotion24`` predict the intensity; for ``primary8`` the intensity word is a
 reading of how much mass the primary holds (a rule of thumb, not a learned quantity), and a
-``valence3`` model's mass is spread evenly over the primaries of each valence.
+``valence3`` model's mass is spread evenly over the primaries of each valence. A ``+neutral``
+model's neutral class is kept apart (``neutral_share``): the primaries hold the rest of the mass.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from pipeline.plutchik import INTENSITY_LEVELS, Granularity, wheel
+from pipeline.plutchik import INTENSITY_LEVELS, WITH_NEUTRAL, Granularity, wheel
 
 TOP_N = 3
 TOP_MIN = 0.10  # a primary under this share is not listed among the top emotions
@@ -34,17 +35,25 @@ class Dyad(BaseModel):
 
 
 def primaries(probs: np.ndarray, space: Granularity) -> dict[str, float]:
-    """The distribution over the 8 primaries, in the wheel's order."""
+    """The distribution over the 8 primaries, in the wheel's order (without the neutral class's
+    mass, see ``neutral_share``)."""
     w = wheel()
-    if space == "primary8":
+    if space.endswith(WITH_NEUTRAL):
+        probs = np.asarray(probs)[:-1]
+    if space.startswith("primary8"):
         mass = np.asarray(probs, np.float64)
-    elif space == "emotion24":
+    elif space.startswith("emotion24"):
         mass = np.asarray(probs, np.float64).reshape(8, 3).sum(1)
     else:
         valence = dict(zip(w.labels("valence3"), probs, strict=True))
         members = {v: [p for p in w.primaries if p.valence == v] for v in valence}
         mass = np.array([valence[p.valence] / len(members[p.valence]) for p in w.primaries])
     return {name: float(m) for name, m in zip(w.names, mass, strict=True)}
+
+
+def neutral_share(probs: np.ndarray, space: Granularity) -> float:
+    """The mass on the neutral class (0 for a space without one)."""
+    return float(np.asarray(probs)[-1]) if space.endswith(WITH_NEUTRAL) else 0.0
 
 
 def top_emotions(probs: np.ndarray, space: Granularity) -> list[Emotion]:
@@ -55,7 +64,7 @@ def top_emotions(probs: np.ndarray, space: Granularity) -> list[Emotion]:
     chosen = [n for n in ranked[:TOP_N] if shares[n] >= TOP_MIN] or ranked[:1]
     out = []
     for name in chosen:
-        if space == "emotion24":
+        if space.startswith("emotion24"):
             i = w.names.index(name)
             level = int(np.argmax(np.asarray(probs)[3 * i : 3 * i + 3]))
         else:

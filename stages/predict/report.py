@@ -184,6 +184,17 @@ def draw_wheel(ax: Axes, p: Prediction) -> None:
             style="italic",
             bbox={"boxstyle": "round", "fc": "white", "ec": "#888"},
         )
+    if "neutral" in p.distribution:
+        ax.text(
+            0,
+            0,
+            f"neutral\n{p.neutral:.0%}",
+            ha="center",
+            va="center",
+            fontsize=12,
+            fontweight="bold" if p.neutral >= max(p.primaries.values()) else "normal",
+            bbox={"boxstyle": "circle", "fc": "white", "ec": "#888"},
+        )
     ax.set_xlim(-1.45, 1.45)
     ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")

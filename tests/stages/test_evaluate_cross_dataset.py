@@ -157,7 +157,12 @@ def test_cli_names_the_label_space_and_writes_metrics(project, tmp_path):
     assert "confusion" not in saved  # the matrix goes to plots/confusion.csv
     rows = (out / "plots" / "confusion.csv").read_text().splitlines()
     assert rows[0] == "actual,predicted" and len(rows) == n_test + 1
-    assert (out / "evaluation.md").read_text() == result.output
+    report = (out / "evaluation.md").read_text()
+    assert result.output.endswith(report)  # stderr (warnings) comes first
+    assert set(saved["baselines"]) == {"majority", "probe"}
+    assert ("warning:" in result.output) == (
+        saved["macro_f1"] < saved["baselines"]["probe"]["macro_f1"]
+    )
 
 
 def test_cli_without_out_writes_nothing(project, tmp_path, monkeypatch):

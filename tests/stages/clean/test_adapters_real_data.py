@@ -70,6 +70,7 @@ def test_tiktok_item_detail_becomes_a_record(crawl: Path) -> None:
         "video_file": None,
         "url": None,
         "media_kind": "video",
+        "split": None,
         "source_file": "tiktok_item_detail_2023/response.json",
         "source_index": 0,
     }
