@@ -32,9 +32,9 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from model.data import FeatureDataset, collate
-from model.labels import classes
 from model.train import loader, predict, train
 from pipeline.params import ALL_MODALITIES, TrainParams, load_params
+from pipeline.plutchik import label_space
 from pipeline.records import ManifestEntry
 from pipeline.video_stage import read_manifest
 from pipeline.work import WorkItem
@@ -103,7 +103,7 @@ def compare(
         for name, seed, test, pred, true in pool.map(fold_job, jobs):
             predicted[name, seed][test] = pred
             truth[test] = true
-    labels = list(range(len(classes(base.labels))))
+    labels = list(range(len(label_space(base.labels).classes)))
     results = {}
     for name in VARIANTS:
         f1s = [

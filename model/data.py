@@ -14,10 +14,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from model.labels import classes, target
 from pipeline.featurestore import FeatureStore
 from pipeline.params import Modality
-from pipeline.plutchik import Granularity
+from pipeline.plutchik import Granularity, label_space
 from pipeline.records import ManifestEntry
 
 # modality -> (store, [(stream, kind)])
@@ -45,7 +44,7 @@ class FeatureDataset(Dataset):
         self.entries = list(entries)
         self.modalities = tuple(modalities)
         self.space = space
-        self.n_classes = len(classes(space))
+        self.n_classes = len(label_space(space).classes)
         needed = sorted({STREAMS[m][0] for m in self.modalities})
         self.stores = {name: FeatureStore(Path(features) / name) for name in needed}
         self.kinds = stream_kinds(self.modalities)
@@ -80,7 +79,7 @@ class FeatureDataset(Dataset):
                 example[stream] = array
                 example[f"{stream}_mask"] = mask
         example["steps"] = np.array(steps)
-        example["target"] = target(entry.label, self.space)
+        example["target"] = label_space(self.space).target(entry.label)
         example["label"] = np.array(int(np.argmax(example["target"])))
         return example
 

@@ -12,19 +12,18 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from model.labels import classes, coarser, project
-from pipeline.plutchik import Granularity
+from pipeline.plutchik import Granularity, label_space
 
 
 def scores(probs: np.ndarray, targets: np.ndarray, space: Granularity) -> dict[str, Any]:
     """Accuracy, macro/weighted F1 and per-class precision/recall/F1 against the primary
     (argmax) label, at ``space`` and at each coarser space (summing probabilities)."""
     out: dict[str, Any] = {}
-    for level in coarser(space):
-        p = project(probs, space, level)
-        t = project(targets, space, level)
+    for level in label_space(space).coarser():
+        p = label_space(space).project(probs, level)
+        t = label_space(space).project(targets, level)
         y_true, y_pred = t.argmax(1), p.argmax(1)
-        names = classes(level)
+        names = label_space(level).classes
         labels = list(range(len(names)))
         precision, recall, f1, support = precision_recall_fscore_support(
             y_true, y_pred, labels=labels, zero_division=0
@@ -59,5 +58,5 @@ def scores(probs: np.ndarray, targets: np.ndarray, space: Granularity) -> dict[s
 
 
 def confusion(probs: np.ndarray, targets: np.ndarray, space: Granularity) -> np.ndarray:
-    names = classes(space)
+    names = label_space(space).classes
     return confusion_matrix(targets.argmax(1), probs.argmax(1), labels=list(range(len(names))))

@@ -18,9 +18,9 @@ from torch.utils.data import DataLoader
 from model.config import ModelConfig
 from model.data import STREAMS, FeatureDataset, collate, feature_stats
 from model.factory import build, set_stats
-from model.labels import classes, target
 from model.metrics import scores
 from pipeline.params import TrainParams
+from pipeline.plutchik import label_space
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -79,7 +79,7 @@ def class_weights(ds: FeatureDataset) -> torch.Tensor:
     """Inverse frequency of each class's soft mass on the train split (mean weight 1)."""
     mass = np.zeros(ds.n_classes, np.float64)
     for entry in ds.entries:
-        mass += target(entry.label, ds.space)
+        mass += label_space(ds.space).target(entry.label)
     weights = np.where(mass > 0, mass.sum() / np.maximum(mass, 1e-9) / ds.n_classes, 0.0)
     return torch.tensor(weights / weights[weights > 0].mean(), dtype=torch.float32)
 
@@ -150,7 +150,7 @@ def train(
 ) -> TrainResult:
     gen = seed_everything(params.seed)
     torch.set_num_threads(params.threads)
-    cfg = ModelConfig.from_params(params, classes(params.labels), train_ds.dims)
+    cfg = ModelConfig.from_params(params, label_space(params.labels).classes, train_ds.dims)
     model = build(cfg)
     set_stats(model, feature_stats(train_ds))
     weights = class_weights(train_ds) if params.class_weights else torch.ones(train_ds.n_classes)

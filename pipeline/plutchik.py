@@ -9,12 +9,17 @@ and how to coarsen a distribution over primaries to a coarser view.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
+
+if TYPE_CHECKING:
+    from pipeline.records import LabelSummary
 
 Valence = Literal["positive", "negative", "neutral"]
 Granularity = Literal["emotion24", "primary8", "valence3", "emotion24+neutral", "primary8+neutral"]
@@ -190,3 +195,101 @@ def wheel() -> Wheel:
 
 def primaries() -> tuple[str, ...]:
     return wheel().names
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    """One view of the wheel a model predicts in: its classes, the soft target of a label, and
+    the sums of a prediction into every coarser view (``primary8`` -> ``valence3``) and onto
+    the 8 primaries. A ``+neutral`` space has neutral as its last class; its coarser views keep
+    it (``valence3`` has it as the neutral valence)."""
+
+    name: Granularity
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return wheel().labels(self.name)
+
+    @property
+    def has_neutral(self) -> bool:
+        return self.name.endswith(WITH_NEUTRAL) or self.name == "valence3"
+
+    @property
+    def graded(self) -> bool:
+        """Whether the classes are the 24 intensity-graded emotions."""
+        return self.name.startswith("emotion24")
+
+    def coarser(self) -> tuple[Granularity, ...]:
+        """The spaces a prediction here can be summed into (itself first)."""
+        base = self.name.removesuffix(WITH_NEUTRAL)
+        chain = GRANULARITIES[GRANULARITIES.index(base) :]
+        if not self.name.endswith(WITH_NEUTRAL):
+            return chain
+        return tuple(s if s == "valence3" else f"{s}{WITH_NEUTRAL}" for s in chain)  # type: ignore[misc]
+
+    def target(self, label: LabelSummary) -> np.ndarray:
+        """The annotators' soft label here. For the 24 graded emotions the primary's mass goes
+        to its aggregated intensity, the other primaries' mass to their basic level. Neutral mass
+        goes to the neutral class; in a space without one it is dropped (an all-zero target: the
+        item has no class here)."""
+        w = wheel()
+        if self.graded:
+            out = np.zeros(len(self.classes), np.float32)
+            for p_index, name in enumerate(w.names):
+                mass = label.distribution.get(name, 0.0)
+                primary = name == label.primary and label.intensity is not None
+                out[p_index * 3 + (label.intensity if primary else 1)] += mass
+            if self.has_neutral:
+                out[-1] = label.distribution.get(NEUTRAL, 0.0)
+        else:
+            coarse = w.coarsen(label.distribution, self.name)
+            out = np.array([coarse[c] for c in self.classes], np.float32)
+        total = out.sum()
+        return out / total if total > 0 else out
+
+    def project(self, probs: np.ndarray, dest: Granularity) -> np.ndarray:
+        """Class probabilities (..., len(classes)) summed into ``dest``, a coarser space."""
+        if dest == self.name:
+            return probs
+        dst = label_space(dest).classes
+        matrix = np.zeros((len(self.classes), len(dst)), np.float32)
+        w = wheel()
+        for i, name in enumerate(self.classes):
+            if name == NEUTRAL:
+                if NEUTRAL in dst:
+                    matrix[i, dst.index(NEUTRAL)] = 1.0
+                continue
+            primary = w.names[i // 3] if self.graded else name
+            key = primary if dest.startswith("primary8") else w.primary(primary).valence
+            matrix[i, dst.index(key)] = 1.0
+        return probs @ matrix
+
+    def primaries(self, probs: np.ndarray) -> dict[str, float]:
+        """A prediction as mass on the 8 primaries, in the wheel's order, without the neutral
+        class's mass (``neutral_share``); a ``valence3`` prediction's mass is spread evenly over
+        the primaries of each valence."""
+        w = wheel()
+        probs = np.asarray(probs, np.float64)
+        if self.name.endswith(WITH_NEUTRAL):
+            probs = probs[:-1]
+        if self.name.startswith("primary8"):
+            mass = probs
+        elif self.graded:
+            mass = probs.reshape(8, 3).sum(1)
+        else:
+            valence = dict(zip(self.classes, probs, strict=True))
+            members = {v: [p for p in w.primaries if p.valence == v] for v in valence}
+            mass = np.array([valence[p.valence] / len(members[p.valence]) for p in w.primaries])
+        return {name: float(m) for name, m in zip(w.names, mass, strict=True)}
+
+    def neutral_share(self, probs: np.ndarray) -> float:
+        """The mass on the neutral class (0 for a space without one)."""
+        return float(np.asarray(probs)[-1]) if self.name.endswith(WITH_NEUTRAL) else 0.0
+
+
+@cache
+def label_space(name: Granularity) -> LabelSpace:
+    """The label space called ``name`` (``primary8``, ``emotion24+neutral``, ...)."""
+    if name not in GRANULARITIES and name.removesuffix(WITH_NEUTRAL) not in GRANULARITIES:
+        raise ValueError(f"unknown label space {name!r}")
+    return LabelSpace(name)

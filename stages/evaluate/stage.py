@@ -15,12 +15,11 @@ from sklearn.metrics import f1_score
 
 from model.data import FeatureDataset
 from model.factory import CONFIG_FILE, load
-from model.labels import classes, project
 from model.metrics import confusion, scores
 from model.train import predict
 from pipeline import atomic
 from pipeline.params import ParamsError, load_params
-from pipeline.plutchik import NEUTRAL, Granularity
+from pipeline.plutchik import NEUTRAL, Granularity, label_space
 from pipeline.records import ManifestEntry
 from stages.evaluate import baselines
 from stages.labels.schema import read_labelled
@@ -54,7 +53,7 @@ def evaluate(
         raise ParamsError(f"{manifest}: no videos in split {split!r} to evaluate on")
     ds = FeatureDataset(entries, features, cfg.modalities, cfg.labels)
     space = shared_labels(cfg.labels, entries)
-    probs, targets = (project(a, cfg.labels, space) for a in predict(model, ds))
+    probs, targets = (label_space(cfg.labels).project(a, space) for a in predict(model, ds))
     result: dict[str, Any] = {
         # not "model": DVC names a metric and a dependency path by their key alone, and the
         # model/ code folder is a dependency, so `dvc exp show` would show one in both columns
@@ -70,7 +69,9 @@ def evaluate(
     if ablate and len(cfg.modalities) > 1:
         result["ablation"] = {}
         for m in cfg.modalities:
-            p, t = (project(a, cfg.labels, space) for a in predict(model, ds, hide=(m,)))
+            p, t = (
+                label_space(cfg.labels).project(a, space) for a in predict(model, ds, hide=(m,))
+            )
             s = scores(p, t, space)
             result["ablation"][m] = {
                 "macro_f1": s["macro_f1"],
@@ -110,13 +111,13 @@ def fit_baselines(
     x_train, y_train = baselines.pooled(sets["train"])
     x_val, y_val = baselines.pooled(sets["val"]) if len(sets["val"]) else (None, None)
     x_test, _ = baselines.pooled(test)
-    n = len(classes(model_labels))
+    n = len(label_space(model_labels).classes)
     out = {}
     for fitted in (
         baselines.majority(y_train, n),
         baselines.probe(x_train, y_train, x_val, y_val, n),
     ):
-        probs = project(fitted.predict_proba(x_test), model_labels, space)
+        probs = label_space(model_labels).project(fitted.predict_proba(x_test), space)
         s = scores(probs, targets, space)
         out[fitted.name] = {
             "accuracy": s["accuracy"],
@@ -141,7 +142,7 @@ def shared_labels(model_labels: Granularity, entries: list[ManifestEntry]) -> Gr
 def in_data(probs: np.ndarray, targets: np.ndarray, space: Granularity) -> dict[str, Any]:
     """Macro-F1 over the classes present in the data only: a dataset with six of the eight
     primaries would otherwise be charged two empty classes."""
-    names = classes(space)
+    names = label_space(space).classes
     present = sorted(set(targets.argmax(1).tolist()))
     f1 = f1_score(
         targets.argmax(1), probs.argmax(1), labels=present, average="macro", zero_division=0
@@ -168,7 +169,7 @@ def write_reports(result: dict[str, Any], reports: Path) -> dict[str, Any]:
     """``metrics.json``, ``evaluation.md`` and the confusion/ablation plot tables under
     ``reports``; returns the metrics (the result without its confusion matrix)."""
     reports = Path(reports)
-    names = classes(result["labels"])
+    names = label_space(result["labels"]).classes
     matrix = result.pop("confusion")
     atomic.write_json(reports / "metrics.json", result)
     rows = [

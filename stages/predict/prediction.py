@@ -20,9 +20,10 @@ from model.factory import CONFIG_FILE, load
 from model.inference import infer
 from model.provenance import FeatureProvenance, read
 from pipeline.params import ALL_MODALITIES
+from pipeline.plutchik import label_space
 from stages.ocr.outputs import Subtitle
 from stages.predict.extract import Extraction, extract
-from stages.predict.reading import Dyad, Emotion, dyads, neutral_share, primaries, top_emotions
+from stages.predict.reading import Dyad, Emotion, dyads, top_emotions
 
 # Why a modality that nothing went wrong for is still empty.
 EMPTY = {
@@ -147,7 +148,7 @@ def run_model(
     for r in reports:
         r.contribution = result.drops.get(r.name)
     probs = result.probabilities / result.probabilities.sum()
-    shares = primaries(probs, cfg.labels)
+    shares = label_space(cfg.labels).primaries(probs)
     timeline = None
     if result.step_attention is not None and extraction.video_readable:
         timeline = Timeline(
@@ -170,7 +171,7 @@ def run_model(
         labels=cfg.labels,
         distribution={c: float(p) for c, p in zip(cfg.classes, probs, strict=True)},
         primaries=shares,
-        neutral=neutral_share(probs, cfg.labels),
+        neutral=label_space(cfg.labels).neutral_share(probs),
         top=top_emotions(probs, cfg.labels),
         dyads=dyads(shares),
         modalities=reports,

@@ -4,7 +4,8 @@ with an intensity name, and the primary dyads whose two neighbouring primaries a
 Models trained on ``emotion24`` predict the intensity; for ``primary8`` the intensity word is a
 reading of how much mass the primary holds (a rule of thumb, not a learned quantity), and a
 ``valence3`` model's mass is spread evenly over the primaries of each valence. A ``+neutral``
-model's neutral class is kept apart (``neutral_share``): the primaries hold the rest of the mass.
+model's neutral class is kept apart (``LabelSpace.neutral_share``): the primaries hold the rest
+of the mass (``LabelSpace.primaries``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from pipeline.plutchik import INTENSITY_LEVELS, WITH_NEUTRAL, Granularity, wheel
+from pipeline.plutchik import INTENSITY_LEVELS, Granularity, label_space, wheel
 
 TOP_N = 3
 TOP_MIN = 0.10  # a primary under this share is not listed among the top emotions
@@ -34,32 +35,10 @@ class Dyad(BaseModel):
     strength: float  # the smaller of the two primaries' shares
 
 
-def primaries(probs: np.ndarray, space: Granularity) -> dict[str, float]:
-    """The distribution over the 8 primaries, in the wheel's order (without the neutral class's
-    mass, see ``neutral_share``)."""
-    w = wheel()
-    if space.endswith(WITH_NEUTRAL):
-        probs = np.asarray(probs)[:-1]
-    if space.startswith("primary8"):
-        mass = np.asarray(probs, np.float64)
-    elif space.startswith("emotion24"):
-        mass = np.asarray(probs, np.float64).reshape(8, 3).sum(1)
-    else:
-        valence = dict(zip(w.labels("valence3"), probs, strict=True))
-        members = {v: [p for p in w.primaries if p.valence == v] for v in valence}
-        mass = np.array([valence[p.valence] / len(members[p.valence]) for p in w.primaries])
-    return {name: float(m) for name, m in zip(w.names, mass, strict=True)}
-
-
-def neutral_share(probs: np.ndarray, space: Granularity) -> float:
-    """The mass on the neutral class (0 for a space without one)."""
-    return float(np.asarray(probs)[-1]) if space.endswith(WITH_NEUTRAL) else 0.0
-
-
 def top_emotions(probs: np.ndarray, space: Granularity) -> list[Emotion]:
     """The strongest primaries (at least one, at most ``TOP_N``) with their intensity."""
     w = wheel()
-    shares = primaries(probs, space)
+    shares = label_space(space).primaries(probs)
     ranked = sorted(shares, key=lambda n: -shares[n])
     chosen = [n for n in ranked[:TOP_N] if shares[n] >= TOP_MIN] or ranked[:1]
     out = []

@@ -6,7 +6,6 @@ from model.config import ModelConfig
 from model.data import FeatureDataset, collate, feature_stats
 from model.factory import build as build_model
 from model.factory import load, save, set_stats
-from model.labels import classes
 from model.train import (
     branch_loss,
     hide_modalities,
@@ -17,6 +16,7 @@ from model.train import (
     train,
 )
 from pipeline.params import ALL_MODALITIES, TrainParams
+from pipeline.plutchik import label_space
 from tests.model.synthetic_store import build
 
 
@@ -30,7 +30,7 @@ def data(tmp_path_factory):
 
 def make(ds, **overrides):
     params = TrainParams(**overrides)
-    cfg = ModelConfig.from_params(params, classes(params.labels), ds.dims)
+    cfg = ModelConfig.from_params(params, label_space(params.labels).classes, ds.dims)
     torch.manual_seed(0)
     model = build_model(cfg)
     set_stats(model, feature_stats(ds))

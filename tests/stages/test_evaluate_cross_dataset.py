@@ -9,10 +9,10 @@ from typer.testing import CliRunner
 
 from model.data import FeatureDataset
 from model.factory import save
-from model.labels import classes
 from model.train import train
 from pipeline.cli import app
 from pipeline.params import ParamsError, TrainParams
+from pipeline.plutchik import label_space
 from stages.evaluate.stage import evaluate, in_data, shared_labels
 from tests.model.synthetic_store import build
 
@@ -78,7 +78,7 @@ def _one_hot(indices, n=8):
 
 
 def test_in_data_macro_f1_only_over_classes_present():
-    names = classes("primary8")
+    names = label_space("primary8").classes
     targets = _one_hot([0, 0, 1, 1])
     # one miss goes to class 5, absent from the data: it costs class 1 recall, and class 5 is
     # not averaged in (it would be F1 0)
@@ -101,7 +101,7 @@ def test_in_data_macro_f1_only_over_classes_present():
 def test_in_data_on_valence():
     targets, probs = _one_hot([2, 2, 2], n=3), _one_hot([2, 0, 2], n=3)
     out = in_data(probs, targets, "valence3")
-    assert out["classes_in_data"] == [classes("valence3")[2]]
+    assert out["classes_in_data"] == [label_space("valence3").classes[2]]
     assert out["macro_f1_in_data"] == pytest.approx(0.8)  # P 1, R 2/3
 
 
@@ -120,7 +120,9 @@ def test_evaluate_scores_at_the_shared_space(project):
     assert set(other["levels"]) == {"primary8", "valence3"}
     # the same predictions summed to primaries: the coarser view of the graded run
     assert other["accuracy"] == pytest.approx(same["levels"]["primary8"]["accuracy"])
-    assert other["classes_in_data"] == list(classes("primary8"))  # build() cycles all eight
+    assert other["classes_in_data"] == list(
+        label_space("primary8").classes
+    )  # build() cycles all eight
     assert len(other["confusion"]) == 8
 
 

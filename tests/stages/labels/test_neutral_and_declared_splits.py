@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.labels import classes, coarser, project, target
 from pipeline.importers import import_dataset
 from pipeline.importers.selection import Selection
+from pipeline.plutchik import label_space
 from pipeline.video_stage import read_manifest
 from stages.clean import stage
 from stages.labels import stage as labels_stage
@@ -42,19 +42,28 @@ def test_a_neutral_vote_is_an_abstention_or_a_class():
 
 def test_label_spaces_with_neutral():
     label = aggregate(votes("neutral", "grief"), 1, 0.0, neutral="class").summary
-    assert classes("primary8+neutral")[-1] == "neutral" and len(classes("primary8+neutral")) == 9
-    assert len(classes("emotion24+neutral")) == 25
-    assert coarser("emotion24+neutral") == ("emotion24+neutral", "primary8+neutral", "valence3")
-    t9 = target(label, "primary8+neutral")
-    assert t9[-1] == pytest.approx(0.5) and t9[classes("primary8").index("sadness")] == 0.5
-    t25 = target(label, "emotion24+neutral")
-    assert t25[classes("emotion24").index("grief")] == pytest.approx(0.5)
-    valence = project(t25[None], "emotion24+neutral", "valence3")[0]
+    assert (
+        label_space("primary8+neutral").classes[-1] == "neutral"
+        and len(label_space("primary8+neutral").classes) == 9
+    )
+    assert len(label_space("emotion24+neutral").classes) == 25
+    assert label_space("emotion24+neutral").coarser() == (
+        "emotion24+neutral",
+        "primary8+neutral",
+        "valence3",
+    )
+    t9 = label_space("primary8+neutral").target(label)
+    assert (
+        t9[-1] == pytest.approx(0.5) and t9[label_space("primary8").classes.index("sadness")] == 0.5
+    )
+    t25 = label_space("emotion24+neutral").target(label)
+    assert t25[label_space("emotion24").classes.index("grief")] == pytest.approx(0.5)
+    valence = label_space("emotion24+neutral").project(t25[None], "valence3")[0]
     np.testing.assert_allclose(valence, [0.0, 0.5, 0.5])  # positive, neutral, negative
     # without a neutral class, the neutral mass has nowhere to go
-    assert target(label, "primary8").sum() == pytest.approx(1.0)
+    assert label_space("primary8").target(label).sum() == pytest.approx(1.0)
     only_neutral = aggregate(votes("neutral"), 1, 0.0, neutral="class").summary
-    assert target(only_neutral, "primary8").sum() == 0.0
+    assert label_space("primary8").target(only_neutral).sum() == 0.0
 
 
 def meld_tables(folder: Path) -> Path:

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from stages.predict.reading import dyads, primaries, top_emotions
+from pipeline.plutchik import label_space
+from stages.predict.reading import dyads, top_emotions
 
 
 def test_primary8_intensity_follows_the_mass():
@@ -23,7 +24,7 @@ def test_emotion24_predicts_the_intensity_and_sums_to_primaries():
     probs = np.zeros(24)
     probs[[12, 13, 14]] = [0.1, 0.1, 0.5]  # sadness: pensiveness, sadness, grief
     probs[0] = 0.3  # serenity
-    shares = primaries(probs, "emotion24")
+    shares = label_space("emotion24").primaries(probs)
     assert shares["sadness"] == pytest.approx(0.7) and shares["joy"] == pytest.approx(0.3)
     assert [(e.primary, e.intensity) for e in top_emotions(probs, "emotion24")] == [
         ("sadness", "grief"),
@@ -32,7 +33,9 @@ def test_emotion24_predicts_the_intensity_and_sums_to_primaries():
 
 
 def test_valence3_spreads_over_the_primaries_of_each_valence():
-    shares = primaries(np.array([0.6, 0.1, 0.3]), "valence3")  # positive, neutral, negative
+    shares = label_space("valence3").primaries(
+        np.array([0.6, 0.1, 0.3])
+    )  # positive, neutral, negative
     assert shares["joy"] == pytest.approx(0.2) and shares["surprise"] == pytest.approx(0.1)
     assert shares["anger"] == pytest.approx(0.075)
     assert sum(shares.values()) == pytest.approx(1.0)
