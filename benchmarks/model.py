@@ -31,8 +31,9 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from model.data import FeatureDataset, collate
-from model.train import loader, predict, train
+from model.data import FeatureDataset, collate, loader
+from model.inference import predict
+from model.train import train
 from pipeline.params import ALL_MODALITIES, TrainParams, load_params
 from pipeline.plutchik import label_space
 from pipeline.records import ManifestEntry

@@ -8,11 +8,12 @@ batch to its longest video and adds ``step_mask`` (True on real steps). A modali
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from pipeline.featurestore import FeatureStore
 from pipeline.params import Modality
@@ -125,3 +126,13 @@ def feature_stats(dataset: FeatureDataset) -> dict[str, tuple[np.ndarray, np.nda
             mean, std = np.zeros(dim, np.float32), np.ones(dim, np.float32)
         stats[stream] = (mean.astype(np.float32), np.maximum(std, 1e-4).astype(np.float32))
     return stats
+
+
+def loader(ds: FeatureDataset, batch_size: int, shuffle: bool, gen: torch.Generator | None = None):
+    return DataLoader(
+        ds,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=gen,
+        collate_fn=partial(collate, kinds=ds.kinds),
+    )

@@ -1,7 +1,7 @@
 """A trained model on one video: its distribution, what each modality adds, where it looked.
 
 A modality's contribution is measured the way the evaluate stage's ablation table measures a
-modality's value, by masking it at inference (``model.train.hide_modalities``): here, as the drop
+modality's value, by masking it at inference (``hide_modalities``): here, as the drop
 in the probability of the predicted class when that modality is hidden. A negative drop means
 the modality argued against the prediction.
 """
@@ -15,10 +15,40 @@ import numpy as np
 import torch
 from torch import nn
 
-from model.data import collate, stream_kinds
-from model.train import hide_modalities
+from model.data import STREAMS, FeatureDataset, collate, loader, stream_kinds
 
 PAIRS = ("tv", "va")  # CHFEN's coupled pairs, in the order of ``step_attention``
+
+
+def hide_modalities(
+    batch: dict[str, torch.Tensor], modalities: Sequence[str]
+) -> dict[str, torch.Tensor]:
+    """A copy of ``batch`` in which ``modalities`` are masked for every sample."""
+    out = dict(batch)
+    for m in modalities:
+        for stream, _ in STREAMS[m][1]:
+            key = f"{stream}_mask"
+            if key in out:
+                out[key] = torch.zeros_like(out[key])
+    return out
+
+
+@torch.inference_mode()
+def predict(
+    model: nn.Module, ds: FeatureDataset, batch_size: int = 64, hide: Sequence[str] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """(class probabilities, soft targets) for every example of ``ds``."""
+    model.eval()
+    probs, targets = [], []
+    for batch in loader(ds, batch_size, shuffle=False):
+        out = model(hide_modalities(batch, hide))
+        probs.append(torch.softmax(out["logits"], -1).numpy())
+        targets.append(batch["target"].numpy())
+    n = ds.n_classes
+    return (
+        np.concatenate(probs) if probs else np.zeros((0, n)),
+        np.concatenate(targets) if targets else np.zeros((0, n)),
+    )
 
 
 @dataclass

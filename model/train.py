@@ -7,17 +7,16 @@ import copy
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
 from model.config import ModelConfig
-from model.data import STREAMS, FeatureDataset, collate, feature_stats
+from model.data import STREAMS, FeatureDataset, feature_stats, loader
 from model.factory import build, set_stats
+from model.inference import predict
 from model.metrics import scores
 from pipeline.params import TrainParams
 from pipeline.plutchik import label_space
@@ -29,29 +28,6 @@ def seed_everything(seed: int) -> torch.Generator:
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     return torch.Generator().manual_seed(seed)
-
-
-def loader(ds: FeatureDataset, batch_size: int, shuffle: bool, gen: torch.Generator | None = None):
-    return DataLoader(
-        ds,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=gen,
-        collate_fn=partial(collate, kinds=ds.kinds),
-    )
-
-
-def hide_modalities(
-    batch: dict[str, torch.Tensor], modalities: Sequence[str]
-) -> dict[str, torch.Tensor]:
-    """A copy of ``batch`` in which ``modalities`` are masked for every sample."""
-    out = dict(batch)
-    for m in modalities:
-        for stream, _ in STREAMS[m][1]:
-            key = f"{stream}_mask"
-            if key in out:
-                out[key] = torch.zeros_like(out[key])
-    return out
 
 
 def modality_dropout(
@@ -113,24 +89,6 @@ def branch_loss(
             sub = {k: v[keep] for k, v in batch.items() if k in ("target", "label")}
             losses.append(loss_fn(out["branches"][keep, b], sub, weights, soft))
     return torch.stack(losses).mean() if losses else out["logits"].new_zeros(())
-
-
-@torch.inference_mode()
-def predict(
-    model: nn.Module, ds: FeatureDataset, batch_size: int = 64, hide: Sequence[str] = ()
-) -> tuple[np.ndarray, np.ndarray]:
-    """(class probabilities, soft targets) for every example of ``ds``."""
-    model.eval()
-    probs, targets = [], []
-    for batch in loader(ds, batch_size, shuffle=False):
-        out = model(hide_modalities(batch, hide))
-        probs.append(torch.softmax(out["logits"], -1).numpy())
-        targets.append(batch["target"].numpy())
-    n = ds.n_classes
-    return (
-        np.concatenate(probs) if probs else np.zeros((0, n)),
-        np.concatenate(targets) if targets else np.zeros((0, n)),
-    )
 
 
 @dataclass

@@ -15,8 +15,8 @@ from sklearn.metrics import f1_score
 
 from model.data import FeatureDataset
 from model.factory import CONFIG_FILE, load
+from model.inference import predict
 from model.metrics import confusion, scores
-from model.train import predict
 from pipeline import atomic
 from pipeline.params import ParamsError, load_params
 from pipeline.plutchik import NEUTRAL, Granularity, label_space

@@ -3,18 +3,11 @@ import pytest
 import torch
 
 from model.config import ModelConfig
-from model.data import FeatureDataset, collate, feature_stats
+from model.data import FeatureDataset, collate, feature_stats, loader
 from model.factory import build as build_model
 from model.factory import load, save, set_stats
-from model.train import (
-    branch_loss,
-    hide_modalities,
-    loader,
-    loss_fn,
-    predict,
-    seed_everything,
-    train,
-)
+from model.inference import hide_modalities, predict
+from model.train import branch_loss, loss_fn, seed_everything, train
 from pipeline.params import ALL_MODALITIES, TrainParams
 from pipeline.plutchik import label_space
 from tests.model.synthetic_store import build
