@@ -358,8 +358,9 @@ def _without_title_10mb(corpus: hostile_corpus.Corpus, dest: Path) -> Path:
 
 
 def bad_input(work: Path) -> dict:
-    """The hostile corpus through the clean stage (and the labels stage, in-process): every kind's verdict against what it must
-    get, rejections and their reasons, crashes, good items lost, peak memory."""
+    """The hostile corpus through the clean stage (then the labels stage, in-process): every
+    kind's verdict against what it must get, rejections and their reasons, crashes, good items
+    lost, peak memory."""
     corpus = hostile_corpus.build(work / "hostile")
     status, peak_mb = _clean_child(corpus.root)
     interim = corpus.root / "data/interim"
