@@ -94,6 +94,8 @@ def test_every_stage_produced_its_outputs(project):
         json.loads(x) for x in (project / "data/interim/manifest.jsonl").read_text().splitlines()
     ]
     kept = [m["id"] for m in manifest]
+    unlabelled = [i["id"] for i in truth.values() if i["expected"] == "unknown_label"]
+    assert unlabelled and set(unlabelled) <= set(kept)  # extraction runs on unlabelled videos
     for modality in ("text", "visual", "audio"):
         assert FeatureStore(project / "data/features" / modality).ids == kept
     audio = {
