@@ -116,6 +116,7 @@ class LabelsParams(Section):
     min_annotations: int = Field(default=2, ge=1)
     min_agreement: float = Field(default=0.5, ge=0, le=1)
     aggregation: Literal["mean", "dawid_skene"] = "mean"
+    reliability_model: Literal["one_coin", "full"] = "one_coin"
     exclude_annotators: tuple[str, ...] = ()
     min_competence: float | None = Field(
         default=None,

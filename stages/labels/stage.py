@@ -58,7 +58,7 @@ def run(
         by_video[v.video_id].append(v)
     in_manifest = {vid: vs for vid, vs in by_video.items() if vid in known}
     final = {vid: final_votes(vs) for vid, vs in in_manifest.items()}
-    qc = dawid_skene(final)
+    qc = dawid_skene(final, cfg.reliability_model)
     dropped = _dropped(cfg, qc)
     kept = {vid: [v for v in vs if v.annotator not in dropped] for vid, vs in in_manifest.items()}
     posteriors = _posteriors(cfg, kept)
@@ -131,7 +131,8 @@ def _dropped(cfg: LabelsParams, qc: Reliability) -> dict[str, str]:
 def _posteriors(cfg: LabelsParams, kept: dict[str, list[Vote]]) -> dict[str, dict[str, float]]:
     if cfg.aggregation != "dawid_skene":
         return {}
-    return dawid_skene({vid: final_votes(vs) for vid, vs in kept.items() if vs}).posteriors
+    final = {vid: final_votes(vs) for vid, vs in kept.items() if vs}
+    return dawid_skene(final, cfg.reliability_model).posteriors
 
 
 def _unlabelled(entry: ManifestEntry, reason: Reason, detail: str) -> Rejection:
