@@ -121,7 +121,7 @@ def one_seed(videos: int, seed: int, work: Path) -> dict[str, Any]:
             out["competence"] = {a["annotator"]: a["competence"] for a in result.annotators}
             out["careless_rank"] = ranking.index(CARELESS) + 1
             out["annotators"] = len(ranking)
-            out["modalities"] = _modalities(got, truths, emotion)
+        row["modalities"] = _modalities(got, truths, emotion)
         out[name] = row
     return out
 
@@ -150,24 +150,29 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     def mean(values: list[float]) -> float:
         return round(statistics.fmean(values), 4)
 
-    modalities = sorted(runs[0]["modalities"]["accuracy"])
+    modalities = sorted(runs[0]["mean"]["modalities"]["accuracy"])
     return {
         "careless_ranked_last": all(r["careless_rank"] == r["annotators"] for r in runs),
         **{
             name: {
                 "accuracy": mean([r[name]["accuracy"] for r in runs]),
                 "mass_on_truth": mean([r[name]["mass_on_truth"] for r in runs]),
+                "modality_accuracy": {
+                    m: mean([r[name]["modalities"]["accuracy"][m] for r in runs])
+                    for m in modalities
+                },
+                "conflict_recall": mean(
+                    [r[name]["modalities"]["conflict_recall"] or 0.0 for r in runs]
+                ),
+                "conflict_precision": mean(
+                    [r[name]["modalities"]["conflict_precision"] or 0.0 for r in runs]
+                ),
             }
             for name in VARIANTS
         },
         "dawid_skene_accuracy_at_least_mean": all(
             r["dawid_skene"]["accuracy"] >= r["mean"]["accuracy"] for r in runs
         ),
-        "modality_accuracy": {
-            m: mean([r["modalities"]["accuracy"][m] for r in runs]) for m in modalities
-        },
-        "conflict_recall": mean([r["modalities"]["conflict_recall"] or 0.0 for r in runs]),
-        "conflict_precision": mean([r["modalities"]["conflict_precision"] or 0.0 for r in runs]),
     }
 
 

@@ -15,6 +15,7 @@ classes, lets that annotator's one slip outvote two others, which the one-coin m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -46,22 +47,32 @@ def single_primary(label: str | None) -> str | None:
     return next(iter(weights)) if len(weights) == 1 else None
 
 
-def answers(final: dict[str, dict[str, Vote]]) -> pd.DataFrame:
-    """crowd-kit's long table (task, worker, label) of the votes that name one primary."""
+def overall_class(vote: Vote) -> str | None:
+    return single_primary(vote.label)
+
+
+def answers(
+    final: dict[str, dict[str, Vote]], code: Callable[[Vote], str | None] = overall_class
+) -> pd.DataFrame:
+    """crowd-kit's long table (task, worker, label) of the votes ``code`` names a class for."""
     rows = [
-        (item, annotator, primary)
+        (item, annotator, cls)
         for item, by_annotator in sorted(final.items())
         for annotator, vote in sorted(by_annotator.items())
-        if (primary := single_primary(vote.label)) is not None
+        if (cls := code(vote)) is not None
     ]
     return pd.DataFrame(rows, columns=["task", "worker", "label"])
 
 
-def dawid_skene(final: dict[str, dict[str, Vote]], model: str = "one_coin") -> Reliability:
-    """Fit a Dawid-Skene model to the final votes (item -> annotator -> vote): ``one_coin``
-    (one accuracy per annotator, wrong answers spread evenly) or ``full`` (a confusion matrix per
-    annotator)."""
-    table = answers(final)
+def dawid_skene(
+    final: dict[str, dict[str, Vote]],
+    model: str = "one_coin",
+    code: Callable[[Vote], str | None] = overall_class,
+) -> Reliability:
+    """Fit a Dawid-Skene model to the final votes (item -> annotator -> vote), each coded as a
+    class by ``code`` (default: the overall label's primary): ``one_coin`` (one accuracy per
+    annotator, wrong answers spread evenly) or ``full`` (a confusion matrix per annotator)."""
+    table = answers(final, code)
     if table.empty or table["label"].nunique() < 2:
         return Reliability()
     if model == "one_coin":

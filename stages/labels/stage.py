@@ -12,6 +12,7 @@ round of annotations re-runs only this stage, train and evaluate.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,11 @@ from pipeline.records import ManifestEntry, Reason, Rejection
 from pipeline.video_stage import read_manifest
 from stages.labels.aggregate import aggregate, final_votes, read_sheets
 from stages.labels.card import write_reports
-from stages.labels.crowd import Reliability, dawid_skene
-from stages.labels.modalities import conflicts, modality_labels
+from stages.labels.crowd import Reliability, dawid_skene, overall_class
+from stages.labels.modalities import coder, conflicts, modality_labels
 from stages.labels.quality import annotator_report, conflict_rates, dimension_agreement
 from stages.labels.schema import VideoLabels
-from stages.labels.sheets import Vote, read_gold
+from stages.labels.sheets import MODALITIES, Vote, read_gold
 from stages.labels.splits import assign_splits
 
 STAGE = "labels"
@@ -61,7 +62,8 @@ def run(
     qc = dawid_skene(final, cfg.reliability_model)
     dropped = _dropped(cfg, qc)
     kept = {vid: [v for v in vs if v.annotator not in dropped] for vid, vs in in_manifest.items()}
-    posteriors = _posteriors(cfg, kept)
+    posteriors = _posteriors(cfg, kept, overall_class)
+    modality_posteriors = {m: _posteriors(cfg, kept, coder(m)) for m in MODALITIES}
 
     labelled: list[tuple[ManifestEntry, Any]] = []
     unlabelled: list[Rejection] = []
@@ -84,7 +86,10 @@ def run(
     )
     labels = []
     for entry, summary in labelled:
-        modalities = modality_labels(final_votes(kept[entry.id]))
+        modalities = modality_labels(
+            final_votes(kept[entry.id]),
+            {m: p[entry.id] for m, p in modality_posteriors.items() if entry.id in p},
+        )
         labels.append(
             VideoLabels(
                 id=entry.id,
@@ -128,11 +133,14 @@ def _dropped(cfg: LabelsParams, qc: Reliability) -> dict[str, str]:
     return out
 
 
-def _posteriors(cfg: LabelsParams, kept: dict[str, list[Vote]]) -> dict[str, dict[str, float]]:
+def _posteriors(
+    cfg: LabelsParams, kept: dict[str, list[Vote]], code: Callable[[Vote], str | None]
+) -> dict[str, dict[str, float]]:
+    """Dawid-Skene posteriors of one dimension by item (none with ``aggregation: mean``)."""
     if cfg.aggregation != "dawid_skene":
         return {}
     final = {vid: final_votes(vs) for vid, vs in kept.items() if vs}
-    return dawid_skene(final, cfg.reliability_model).posteriors
+    return dawid_skene(final, cfg.reliability_model, code).posteriors
 
 
 def _unlabelled(entry: ManifestEntry, reason: Reason, detail: str) -> Rejection:
