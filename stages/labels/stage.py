@@ -5,8 +5,9 @@ sheets under ``annotations/``. Outputs: ``labels.jsonl`` (overall label, split, 
 soft labels, conflict flag per labelled video), ``unlabelled.jsonl`` (every other video of the
 manifest, with the reason), ``reports/labels.{md,json}`` (the data card's label part: class
 balance, agreement, modality conflicts, annotators, unlabelled videos),
-``reports/annotators.{md,json}`` and the class-balance plot. Nothing here reads media, so a new
-round of annotations re-runs only this stage, train and evaluate.
+``reports/annotators.{md,json}`` and the class-balance plot. Nothing here reads media (only the
+extraction stages' index files, to say what they found in the unlabelled videos), so a new round
+of annotations re-runs only this stage, train and evaluate.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pipeline.video_stage import read_manifest
 from stages.labels.aggregate import aggregate, final_votes, read_sheets
 from stages.labels.card import write_reports
 from stages.labels.crowd import Reliability, dawid_skene, overall_class
+from stages.labels.findings import extraction_findings
 from stages.labels.modalities import coder, conflicts, modality_labels
 from stages.labels.quality import annotator_report, conflict_rates, dimension_agreement
 from stages.labels.schema import VideoLabels
@@ -47,7 +49,10 @@ def run(
     interim: Path,
     reports: Path,
     params_path: Path = Path("params.yaml"),
+    extraction: Path | None = None,
 ) -> LabelsResult:
+    """``extraction``: the folder holding the extraction stages' outputs (audio/, subtitles/,
+    tracks/), to say what they found in the unlabelled videos (None: not reported)."""
     cfg = load_params(params_path, section=STAGE).labels
     entries = read_manifest(manifest)
     votes, problems = read_sheets(annotations)
@@ -115,6 +120,7 @@ def run(
         sheet_problems=problems,
         orphan_votes=sum(len(vs) for vid, vs in by_video.items() if vid not in known),
         gold_items=len(gold),
+        findings=extraction_findings(extraction, [r.id for r in unlabelled if r.id]),
         params=cfg,
     )
     interim = Path(interim)
