@@ -34,7 +34,7 @@ def test_unknown_key_names_path_file_and_suggestion(tmp_path):
 
 def test_wrong_type_names_nested_path_and_value(tmp_path):
     p = write(tmp_path, "labels:\n  split:\n    train: lots\n")
-    with pytest.raises(ParamsError, match=r"clean\.split\.train: .*number.*'lots'"):
+    with pytest.raises(ParamsError, match=r"labels\.split\.train: .*number.*'lots'"):
         load_params(p)
 
 
