@@ -142,3 +142,31 @@ def test_extraction_findings_of_unlabelled_videos(root, result, tmp_path):
         "tracks": None,
     }
     assert "- tracks: not run" in (out / "labels.md").read_text()
+
+
+def test_dawid_skene_aggregation_and_min_competence(root, result, tmp_path):
+    """A careless annotator who answers anticipation to everything: Dawid-Skene rates them
+    lowest, min_competence leaves them out, and the Dawid-Skene soft labels keep the panel's
+    primaries."""
+    sheet = root / "raw/annotations/round1_lazy.csv"
+    rows = "".join(f"{vid},lazy,1,anticipation\n" for vid in GOOD)
+    sheet.write_text("video_id,annotator,round,label\n" + rows)
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        (root / "params.yaml")
+        .read_text()
+        .replace("labels:\n", "labels:\n  aggregation: dawid_skene\n  min_competence: 0.5\n")
+    )
+    try:
+        out = _labels(root, params)
+    finally:
+        sheet.unlink()
+    report = {a["annotator"]: a for a in out.annotators}
+    assert out.annotators[-1]["annotator"] == "lazy"
+    assert report["lazy"]["dropped"].startswith("competence")
+    assert report["lazy"]["straight_lining"]
+    labels = {x.id: x.label for x in out.labels}
+    mean = {x.id: x.label for x in result.labels}
+    assert {k: v.primary for k, v in labels.items()} == {k: v.primary for k, v in mean.items()}
+    assert all(sum(v.distribution.values()) == pytest.approx(1) for v in labels.values())
+    assert all("lazy" not in v.votes for v in labels.values())
