@@ -80,6 +80,9 @@ def import_(
 def evaluate(
     model: Path = typer.Option(Path("models"), help="Folder with chfen.json + chfen.safetensors."),
     manifest: Path = typer.Option(..., help="Any manifest, e.g. another dataset's."),
+    labels: Path | None = typer.Option(
+        None, help="The labels stage's labels.jsonl for that manifest (else the manifest's own)."
+    ),
     features: Path = typer.Option(Path("data/features"), help="That manifest's feature stores."),
     split: str = typer.Option("all", help="all, train, val or test."),
     out: Path | None = typer.Option(None, help="Write metrics.json and evaluation.md here."),
@@ -92,7 +95,9 @@ def evaluate(
     if split not in ("all", "train", "val", "test"):
         raise typer.BadParameter("choose all, train, val or test", param_hint="--split")
     result = run_stage(
-        lambda: score(model, manifest, features, None if split == "all" else split, ablate=True)
+        lambda: score(
+            model, manifest, features, None if split == "all" else split, True, labels=labels
+        )
     )
     if out is not None:
         write_reports(dict(result), out)
