@@ -48,6 +48,7 @@ from pipeline.featurestore import FeatureStore, StoreError
 from pipeline.records import Rejection
 from pipeline.sample.plan import MIN_VIDEOS
 from stages.embed import stage as embed
+from stages.labels import stage as labels_stage
 from stages.labels.aggregate import read_sheets
 from stages.track import stage as track
 from tests import fault_campaign, hostile_corpus, sample_project
@@ -357,16 +358,24 @@ def _without_title_10mb(corpus: hostile_corpus.Corpus, dest: Path) -> Path:
 
 
 def bad_input(work: Path) -> dict:
-    """The hostile corpus through the clean stage: every kind's verdict against what it must
-    get, rejections and their reasons, crashes, good items lost, peak memory."""
+    """The hostile corpus through the clean stage (then the labels stage, in-process): every
+    kind's verdict against what it must get, rejections and their reasons, crashes, good items
+    lost, peak memory."""
     corpus = hostile_corpus.build(work / "hostile")
     status, peak_mb = _clean_child(corpus.root)
     interim = corpus.root / "data/interim"
-    kept = {json.loads(x)["id"] for x in (interim / "manifest.jsonl").read_text().splitlines()}
+    labelled = labels_stage.run(
+        interim / "manifest.jsonl",
+        corpus.raw / "annotations",
+        interim,
+        corpus.root / "reports",
+        corpus.root / "params.yaml",
+    )
+    kept = {x.id for x in labelled.labels}
     rejected = [
         Rejection.model_validate_json(x)
         for x in (interim / "rejected.jsonl").read_text().splitlines()
-    ]
+    ] + labelled.unlabelled
     _, problems = read_sheets(corpus.raw / "annotations")
     verdicts = hostile_corpus.verdicts(corpus, kept, rejected, problems)
     wrong = {

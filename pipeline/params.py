@@ -120,6 +120,7 @@ class LabelsParams(Section):
         default="abstain",
         description="a neutral vote: an abstention, or a vote for the neutral class",
     )
+    reliability_model: Literal["one_coin", "full"] = "one_coin"
     exclude_annotators: tuple[str, ...] = ()
     min_competence: float | None = Field(
         default=None,

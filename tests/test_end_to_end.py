@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from stages.labels.schema import read_labels, read_unlabelled
 from tests.sample_project import sh
 
 pytestmark = pytest.mark.slow
@@ -26,14 +28,20 @@ def test_manifest_and_rejections_match_the_answer_key(project):
     rejected = [
         json.loads(x) for x in (project / "data/interim/rejected.jsonl").read_text().splitlines()
     ]
-    kept = {m["id"] for m in manifest}
+    labelled = read_labels(project / "data/interim/labels.jsonl")
+    unlabelled = read_unlabelled(project / "data/interim/unlabelled.jsonl")
     reasons = {(r["source_file"], r["id"]): r["reason"] for r in rejected}
+    reasons |= {(r.source_file, r.id): r.reason.value for r in unlabelled}
     for item in truth["items"]:
         if item["expected"] == "kept":
-            assert item["id"] in kept, item
+            assert item["id"] in labelled, item
         else:
             assert reasons.get((item["source_file"], item["id"])) == item["expected"], item
     assert len(manifest) + len(rejected) == len(truth["items"])
+    assert len(labelled) + len(unlabelled) == len(manifest)
+    right = [labelled[i["id"]].label.primary == i["emotion"] for i in truth["items"]
+             if i["expected"] == "kept"]  # fmt: skip
+    assert sum(right) >= 0.75 * len(right)
 
 
 def test_data_card_and_plots(project):
@@ -41,6 +49,32 @@ def test_data_card_and_plots(project):
     assert card["counts"]["kept"] >= 8
     assert (project / "reports/data_card.md").read_text().startswith("# Data card")
     assert (project / "reports/plots/class_balance.csv").read_text().startswith("emotion,videos")
+    labels = json.loads((project / "reports/labels.json").read_text())
+    assert labels["counts"]["unlabelled"] >= 1 and labels["counts"]["gold_items"] == 2
+    annotators = json.loads((project / "reports/annotators.json").read_text())["annotators"]
+    assert annotators[-1]["annotator"] == "ann_x"  # the careless one, least competent
+
+
+def test_labels_only_change_reruns_only_labels_train_evaluate(project, tmp_path):
+    """A new round of annotations: `dvc status` names only the labels stage; after it ran, only
+    train and evaluate (extraction and embedding stay cached)."""
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, symlinks=True)
+    assert _changed_stages(copy) == set()
+    truth = json.loads((copy / "data/raw/sample_truth.json").read_text())
+    item = next(i for i in truth["items"] if i["expected"] == "kept")
+    other = next(e for e in ("joy", "sadness") if e != item["emotion"])
+    rows = "".join(f"{item['id']},ann_{a},3,{other}\n" for a in "abc")
+    (copy / "data/raw/annotations/round3.csv").write_text("video_id,annotator,round,label\n" + rows)
+    assert _changed_stages(copy) == {"labels"}
+    sh(["dvc", "repro", "labels"], copy)
+    assert _changed_stages(copy) == {"train", "evaluate"}
+
+
+def _changed_stages(project: Path) -> set[str]:
+    """Stages of dvc.yaml that `dvc status` reports changed (data/raw.dvc is not a stage)."""
+    status = json.loads(sh(["dvc", "status", "--json"], project).stdout or "{}")
+    return {name.rsplit(":", 1)[-1] for name in status if not name.endswith(".dvc")}
 
 
 def test_second_repro_has_nothing_to_do(project):
@@ -60,6 +94,8 @@ def test_every_stage_produced_its_outputs(project):
         json.loads(x) for x in (project / "data/interim/manifest.jsonl").read_text().splitlines()
     ]
     kept = [m["id"] for m in manifest]
+    unlabelled = [i["id"] for i in truth.values() if i["expected"] == "unknown_label"]
+    assert unlabelled and set(unlabelled) <= set(kept)  # extraction runs on unlabelled videos
     for modality in ("text", "visual", "audio"):
         assert FeatureStore(project / "data/features" / modality).ids == kept
     audio = {

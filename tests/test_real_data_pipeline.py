@@ -18,7 +18,6 @@ import pytest
 from sklearn.metrics import f1_score
 
 from benchmarks import real_data as bench
-from pipeline.video_stage import read_manifest
 
 pytestmark = [pytest.mark.real_data, pytest.mark.slow]
 
@@ -41,7 +40,7 @@ def _dataset(shared_data: Path, *parts: str) -> None:
 
 def _manifests(ws: bench.Workspace, dataset: str, names: tuple[str, ...]) -> dict[str, list]:
     # run_pipeline's layout: <workspace>/interim-<dataset>-<name>/manifest.jsonl
-    return {n: read_manifest(ws.root / f"interim-{dataset}-{n}" / "manifest.jsonl") for n in names}
+    return {n: bench.labelled(ws.root / f"interim-{dataset}-{n}" / "manifest.jsonl") for n in names}
 
 
 def _majority_weighted_f1(train: list, test: list) -> float:

@@ -1,4 +1,5 @@
-"""Simulated annotation sheets: three annotators, two rounds, realistic disagreement.
+"""Simulated annotation sheets: three honest annotators over two rounds with realistic
+disagreement, one careless annotator, per-modality labels and gold items.
 
 Each annotator has their own accuracy and writing habits (English primary names, intensity words
 such as "rage" or "serenity", Chinese names such as 喜悦, a capital letter now and then). A
@@ -153,3 +154,85 @@ def annotate(items: list[Item], rng: np.random.Generator) -> Sheets:
         order = rng.permutation(len(sheet))
         sheet[:] = [sheet[int(i)] for i in order]
     return rows
+
+
+# -- the other dimensions of the sheets, one careless annotator and gold items ----------------
+
+CARELESS = "ann_x"
+MODALITY_BONUS = 0.05  # a single modality is a little easier to judge than the whole clip
+PROJECTION = 0.6  # a wrong modality label is most often the clip's overall emotion
+GOLD_ITEMS = 2
+
+Truths = dict[str, dict[str, str]]  # video id -> modality -> planted emotion or "neutral"
+Rows = dict[tuple[int, str], list[dict[str, str]]]
+
+
+def _modality_word(truth: str, overall: str, accuracy: float, rng: np.random.Generator) -> str:
+    """An honest annotator's label of one modality whose planted emotion is ``truth``."""
+    if rng.random() < min(accuracy + MODALITY_BONUS, 0.97):
+        return truth
+    if truth != overall and rng.random() < PROJECTION:
+        return overall
+    if truth == "neutral":
+        return neighbours(overall)[int(rng.integers(2))]
+    return "neutral" if rng.random() < 0.3 else neighbours(truth)[int(rng.integers(2))]
+
+
+def _intensity(label: str) -> str:
+    try:
+        level = wheel().resolve(label).intensity
+    except ValueError:
+        return ""
+    return "" if level is None else str(level + 1)
+
+
+def dimensions(items: list[Item], sheets: Sheets, truths: Truths, rng: np.random.Generator) -> Rows:
+    """Full sheet rows: the honest panel's overall labels (``sheets``, unchanged) with their
+    per-modality labels, intensity and confidence, plus one careless annotator (round 1 only)
+    who picks every label at random. Drawn from ``rng`` alone, so the overall labels do not
+    depend on it."""
+    panel = {a.name: a for a in PANEL}
+    overall = {i.id: i.media_emotion for i in items}
+    rows: Rows = {}
+    revised: dict[tuple[str, str], dict[str, str]] = {}
+    for (round_no, name), labels in sorted(sheets.items()):
+        out = []
+        for video_id, label in labels:
+            row = {"video_id": video_id, "label": label, "intensity": _intensity(label)}
+            if video_id in truths:
+                first = revised.get((name, video_id))
+                words = {}
+                for modality, truth in truths[video_id].items():
+                    if first is not None and (
+                        first[modality] == truth or rng.random() >= FIX_IN_ROUND_2
+                    ):
+                        words[modality] = first[modality]
+                    else:
+                        words[modality] = _modality_word(
+                            truth, overall[video_id], panel[name].accuracy, rng
+                        )
+                revised[(name, video_id)] = words
+                row.update({f"{m}_label": w for m, w in words.items()})
+            row["confidence"] = str(int(rng.integers(3, 6)))
+            out.append(row)
+        rows[(round_no, name)] = out
+    careless = []
+    choices = (*wheel().names, "neutral")
+    for item in items:
+        if item.labels == "none":
+            continue
+        row = {
+            "video_id": item.id,
+            "label": wheel().names[int(rng.integers(8))],
+            "intensity": str(int(rng.integers(1, 4))),
+            "confidence": "5",
+        }
+        row.update({f"{m}_label": choices[int(rng.integers(9))] for m in truths.get(item.id, {})})
+        careless.append(row)
+    rows[(1, CARELESS)] = careless
+    return rows
+
+
+def gold_items(items: list[Item]) -> list[Item]:
+    """The first few items the annotators labelled on the wheel: their truth goes in gold.csv."""
+    return [i for i in items if i.labels == "wheel" and i.expected == "kept"][:GOLD_ITEMS]

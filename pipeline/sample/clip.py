@@ -27,6 +27,7 @@ class SceneSpec:
     zoom: tuple[float, float]
     centre: tuple[tuple[float, float], tuple[float, float]]
     shake: float
+    styles: tuple[str, str] = ("", "")  # the emotions (or neutral) its grade and motion show
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@
 out/crawl/douyin_aweme_list.json    Douyin API page (about 2/3 of the items)
 out/crawl/flat_export.csv           flat export (the rest)
 out/videos/<file>.mp4               the media, as each record names or implies it
-out/annotations/round{R}_{annotator}.csv
-out/sample_truth.json               what the clean stage should conclude about every record
+out/annotations/round{R}_{annotator}.csv   multi-dimensional sheets (stages/labels/sheets.py)
+out/annotations/gold.csv            the truth of a few gold items, for QC
+out/sample_truth.json               what the clean and labels stages should conclude about every
+                                    record, the modality truths, the careless annotator
 ```
 
 Clips render on a process pool (each is a pure function of its spec); every file is written
@@ -30,17 +32,18 @@ from pydantic import BaseModel
 
 from pipeline import atomic
 from pipeline.runner import progress_bar
-from pipeline.sample.annotations import annotate
+from pipeline.sample.annotations import CARELESS, PANEL, Truths, annotate, dimensions, gold_items
 from pipeline.sample.clip import ClipResult, ClipSpec
 from pipeline.sample.crawl import DOUYIN_FILE, FLAT_FILE, douyin_document, flat_export, published_at
+from pipeline.sample.modalities import planted
 from pipeline.sample.photos import BY_NAME
 from pipeline.sample.plan import Item, SamplePlan, plan_sample
 from pipeline.sample.render import RenderError, render_clip
+from stages.labels.sheets import GOLD_FILE, MODALITY_COLUMNS, SHEET_COLUMNS
 
 TRUTH_FILE = "sample_truth.json"
 MARKER_FILE = ".chfen-sample"
 SOURCE_FILES = {"douyin": f"crawl/{DOUYIN_FILE}", "csv": f"crawl/{FLAT_FILE}"}
-SHEET_COLUMNS = ("video_id", "annotator", "round", "label")
 # A download cut short: an MP4 file-type box and then noise, so no moov atom is ever found.
 TRUNCATED_MP4_HEADER = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
 
@@ -97,7 +100,7 @@ def generate_sample(
     _remove_stale_videos(plan, videos)
     atomic.write_text(out / SOURCE_FILES["douyin"], douyin_document(plan))
     atomic.write_text(out / SOURCE_FILES["csv"], flat_export(plan))
-    sheets = write_annotations(plan, out / "annotations")
+    sheets = write_annotations(plan, out / "annotations", results)
     atomic.write_text(
         out / TRUTH_FILE, json.dumps(answer_key(plan, results), ensure_ascii=False, indent=2) + "\n"
     )
@@ -177,22 +180,50 @@ def _remove_stale_videos(plan: SamplePlan, videos: Path) -> None:
             path.unlink()
 
 
-def write_annotations(plan: SamplePlan, folder: Path) -> list[str]:
-    """Write one sheet per (round, annotator); returns their paths relative to the sample root."""
-    sheets = annotate(list(plan.items), np.random.default_rng([plan.seed, 3]))
+def modality_truths(plan: SamplePlan, results: dict[str, ClipResult]) -> Truths:
+    """The planted emotion of every modality of every item annotated on the wheel."""
+    clips = {item.video_file: item.clip for item in plan.items if item.clip}
+    out: Truths = {}
+    for item in plan.items:
+        if item.labels != "wheel" or item.id in out:
+            continue
+        clip = clips.get(item.copy_of or item.video_file)
+        out[item.id] = planted(item, clip, results.get(clip.name) if clip else None)
+    return out
+
+
+def write_annotations(plan: SamplePlan, folder: Path, results: dict[str, ClipResult]) -> list[str]:
+    """Write one sheet per (round, annotator) and gold.csv; returns their paths relative to the
+    sample root."""
+    items = list(plan.items)
+    truths = modality_truths(plan, results)
+    sheets = annotate(items, np.random.default_rng([plan.seed, 3]))
+    rows = dimensions(items, sheets, truths, np.random.default_rng([plan.seed, 4]))
     names = []
-    for (round_no, annotator), rows in sorted(sheets.items()):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(SHEET_COLUMNS)
-        writer.writerows((video_id, annotator, round_no, label) for video_id, label in rows)
+    for (round_no, annotator), sheet in sorted(rows.items()):
+        table = [{**row, "annotator": annotator, "round": round_no} for row in sheet]
         name = f"round{round_no}_{annotator}.csv"
-        atomic.write_text(folder / name, buffer.getvalue())
+        atomic.write_text(folder / name, _csv(SHEET_COLUMNS, table))
         names.append(f"{folder.name}/{name}")
+    gold = [
+        {"video_id": i.id, "label": i.media_emotion}
+        | {f"{m}_label": w for m, w in truths[i.id].items()}
+        for i in gold_items(items)
+    ]
+    atomic.write_text(folder / GOLD_FILE, _csv(("video_id", "label", *MODALITY_COLUMNS), gold))
+    names.append(f"{folder.name}/{GOLD_FILE}")
     for stale in folder.glob("round*_*.csv"):
         if f"{folder.name}/{stale.name}" not in names:
             stale.unlink()
     return names
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def _truth_item(
@@ -247,12 +278,23 @@ def answer_key(plan: SamplePlan, results: dict[str, ClipResult]) -> dict[str, An
     ``emotion`` is the primary its labels were drawn around (None when the annotators used no
     wheel label), ``lines`` the subtitle/speech lines with their on-screen times and boxes
     (``box`` None when the clip shows no text), ``scenes`` the shots and whether people are in
-    them."""
+    them, ``modalities`` the emotion (or neutral) planted in each modality (None where the
+    annotators did not label on the wheel). ``annotators`` names the honest panel and the
+    careless annotator, ``gold`` the items of gold.csv."""
     clips = {item.video_file: item.clip for item in plan.items if item.clip}
+    truths = modality_truths(plan, results)
     items = []
     for source in ("douyin", "csv"):
         for index, item in enumerate(plan.in_source(source)):
             clip = clips.get(item.copy_of or item.video_file)
             result = results.get(clip.name) if clip else None
-            items.append(_truth_item(item, index, clip, result))
-    return {"seed": plan.seed, "n_videos": plan.n_videos, "items": items}
+            entry = _truth_item(item, index, clip, result)
+            entry["modalities"] = truths.get(item.id) if item.labels == "wheel" else None
+            items.append(entry)
+    return {
+        "seed": plan.seed,
+        "n_videos": plan.n_videos,
+        "annotators": {"honest": [a.name for a in PANEL], "careless": CARELESS},
+        "gold": [i.id for i in gold_items(list(plan.items))],
+        "items": items,
+    }

@@ -162,13 +162,20 @@ def _style_for(emotion: str, fits: tuple[float, float], rng: np.random.Generator
     return STYLES[_pick(rng, neighbours(emotion))]
 
 
+def style_name(style: Style) -> str:
+    """The emotion whose style ``style`` is, or ``neutral``."""
+    return next((name for name, s in STYLES.items() if s is style), "neutral")
+
+
 def _jitter(rng: np.random.Generator, value: float, spread: float) -> float:
     return round(value * float(rng.uniform(1 - spread, 1 + spread)), 4)
 
 
-def _grade(emotion: str, rng: np.random.Generator) -> Grade:
-    g = _style_for(emotion, STYLE_FITS, rng).grade
-    return Grade(
+def _grade(emotion: str, rng: np.random.Generator) -> tuple[Grade, str]:
+    """A jittered grade, and the name of the style it came from."""
+    style = _style_for(emotion, STYLE_FITS, rng)
+    g = style.grade
+    grade = Grade(
         gains=(
             _jitter(rng, g.gains[0], 0.04),
             _jitter(rng, g.gains[1], 0.04),
@@ -180,6 +187,7 @@ def _grade(emotion: str, rng: np.random.Generator) -> Grade:
         gamma=_jitter(rng, g.gamma, 0.05),
         vignette=g.vignette,
     )
+    return grade, style_name(style)
 
 
 class _Ids:
@@ -297,7 +305,8 @@ def _scenes(
         photos[j] = people[int(rng.integers(len(people)))]
     scenes = []
     for k, photo in enumerate(photos):
-        motion = _style_for(emotion, STYLE_FITS, rng).motion
+        motion_style = _style_for(emotion, STYLE_FITS, rng)
+        motion = motion_style.motion
         lo = motion.zoom[0] + float(rng.uniform(0.0, 0.05))
         hi = motion.zoom[1] - float(rng.uniform(0.0, 0.05))
         zoom = (round(lo, 3), round(hi, 3)) if rng.random() < 0.6 else (round(hi, 3), round(lo, 3))
@@ -309,15 +318,17 @@ def _scenes(
             )
             for _ in range(2)
         )
+        grade, grade_style = _grade(emotion, rng)
         scenes.append(
             SceneSpec(
                 photo=photo.name,
                 start=bounds[k],
                 end=bounds[k + 1],
-                grade=_grade(emotion, rng),
+                grade=grade,
                 zoom=zoom,
                 centre=(centre[0], centre[1]),
                 shake=round(motion.shake * float(rng.uniform(0.7, 1.3)), 3),
+                styles=(grade_style, style_name(motion_style)),
             )
         )
     return tuple(scenes)

@@ -14,9 +14,16 @@ def main(
     interim: Path = typer.Option(Path("data/interim"), help="Where labels.jsonl goes."),
     reports: Path = typer.Option(Path("reports"), help="Where the label and QC reports go."),
     params: Path = typer.Option(Path("params.yaml"), help="The params file."),
+    extraction: Path | None = typer.Option(
+        None,
+        help="Folder of the extraction outputs (audio/, subtitles/, tracks/) to describe "
+        "the unlabelled videos with.",
+    ),
 ) -> None:
     """Aggregate the annotation sheets: labels, per-modality soft labels, splits, QC reports."""
-    result = run_stage(lambda: stage.run(manifest, annotations, interim, reports, params))
+    result = run_stage(
+        lambda: stage.run(manifest, annotations, interim, reports, params, extraction)
+    )
     typer.echo(
         f"labels: {len(result.labels)} labelled, {len(result.unlabelled)} unlabelled "
         f"-> {interim / 'labels.jsonl'}"

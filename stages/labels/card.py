@@ -30,6 +30,7 @@ def build_card(
     sheet_problems: list[SheetProblem],
     orphan_votes: int,
     gold_items: int,
+    findings: dict[str, Any],
     params: LabelsParams,
 ) -> dict[str, Any]:
     by_id = {e.id: e for e in entries}
@@ -75,6 +76,7 @@ def build_card(
                 "median": statistics.median(durations) if durations else None,
                 "max": max(durations, default=None),
             },
+            "extraction": findings,
             "examples": [r.model_dump(mode="json") for r in unlabelled[:5]],
         },
         "annotation_sheets": {
@@ -168,6 +170,18 @@ def render_card(card: dict[str, Any]) -> str:
         + ", ".join(f"{k} {n}" for k, n in u["kinds"].items()),
         "",
         *(f"- {reason}: {n}" for reason, n in u["by_reason"].items()),
+        "",
+        "What extraction found in them:",
+        "",
+        *(
+            f"- {stage}: "
+            + (
+                ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in found.items())
+                if found
+                else "not run"
+            )
+            for stage, found in u["extraction"].items()
+        ),
     ]
     sheets = card["annotation_sheets"]
     if sheets["problems"] or sheets["votes_for_unknown_videos"]:

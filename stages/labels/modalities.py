@@ -9,6 +9,7 @@ conflict when a modality's primary is an emotion other than the overall label's 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pipeline.plutchik import UnknownLabel, wheel
 from stages.labels.schema import ModalityLabel
@@ -31,22 +32,36 @@ def mass(label: str) -> dict[str, float]:
     return weights or {NEUTRAL: 1.0}
 
 
-def modality_labels(final: dict[str, Vote]) -> dict[str, ModalityLabel]:
-    """The soft label of every modality some final vote labelled."""
+def coder(modality: str) -> Callable[[Vote], str | None]:
+    """A vote's class for ``modality`` (a primary or neutral; None for a dyad or no label), as
+    Dawid-Skene takes it."""
+
+    def code(vote: Vote) -> str | None:
+        label = vote.modality_label(modality)
+        m = mass(label) if label else {}
+        return next(iter(m)) if len(m) == 1 else None
+
+    return code
+
+
+def modality_labels(
+    final: dict[str, Vote], posteriors: dict[str, dict[str, float]] | None = None
+) -> dict[str, ModalityLabel]:
+    """The soft label of every modality some final vote labelled: the mean of the votes' masses,
+    or the item's Dawid-Skene posterior for that modality where ``posteriors`` (modality ->
+    posterior) has one."""
     out: dict[str, ModalityLabel] = {}
     order = classes()
     for modality in MODALITIES:
-        masses = [
-            m
-            for v in final.values()
-            if (label := v.modality_label(modality)) and (m := mass(label))
-        ]
+        labels = [v.modality_label(modality) for v in final.values()]
+        masses = [m for label in labels if label and (m := mass(label))]
         if not masses:
             continue
         dist = dict.fromkeys(order, 0.0)
-        for m in masses:
+        posterior = (posteriors or {}).get(modality)
+        for m in [posterior] if posterior else masses:
             for k, value in m.items():
-                dist[k] += value / len(masses)
+                dist[k] += value if posterior else value / len(masses)
         top = max(dist.values())
         primary = next(k for k in order if math.isclose(dist[k], top))
         out[modality] = ModalityLabel(

@@ -5,14 +5,17 @@ sheets under ``annotations/``. Outputs: ``labels.jsonl`` (overall label, split, 
 soft labels, conflict flag per labelled video), ``unlabelled.jsonl`` (every other video of the
 manifest, with the reason), ``reports/labels.{md,json}`` (the data card's label part: class
 balance, agreement, modality conflicts, annotators, unlabelled videos),
-``reports/annotators.{md,json}`` and the class-balance plot. Nothing here reads media, so a new
-round of annotations re-runs only this stage, train and evaluate.
+``reports/annotators.{md,json}`` and the class-balance plot. Nothing here reads media (only the
+extraction stages' index files, to say what they found in the unlabelled videos), so a new round
+of annotations re-runs only this stage, train and evaluate.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +25,12 @@ from pipeline.records import ManifestEntry, Reason, Rejection
 from pipeline.video_stage import read_manifest
 from stages.labels.aggregate import aggregate, final_votes, read_sheets
 from stages.labels.card import write_reports
-from stages.labels.crowd import Reliability, dawid_skene
-from stages.labels.modalities import conflicts, modality_labels
+from stages.labels.crowd import Reliability, dawid_skene, overall_class
+from stages.labels.findings import extraction_findings
+from stages.labels.modalities import coder, conflicts, modality_labels
 from stages.labels.quality import annotator_report, conflict_rates, dimension_agreement
 from stages.labels.schema import VideoLabels
-from stages.labels.sheets import Vote, read_gold
+from stages.labels.sheets import MODALITIES, Vote, read_gold
 from stages.labels.splits import assign_splits
 
 STAGE = "labels"
@@ -46,7 +50,10 @@ def run(
     interim: Path,
     reports: Path,
     params_path: Path = Path("params.yaml"),
+    extraction: Path | None = None,
 ) -> LabelsResult:
+    """``extraction``: the folder holding the extraction stages' outputs (audio/, subtitles/,
+    tracks/), to say what they found in the unlabelled videos (None: not reported)."""
     cfg = load_params(params_path, section=STAGE).labels
     entries = read_manifest(manifest)
     votes, problems = read_sheets(annotations)
@@ -58,11 +65,12 @@ def run(
         by_video[v.video_id].append(v)
     in_manifest = {vid: vs for vid, vs in by_video.items() if vid in known}
     final = {vid: final_votes(vs) for vid, vs in in_manifest.items()}
-    neutral_class = cfg.neutral == "class"
-    qc = dawid_skene(final, neutral_class)
+    overall = partial(overall_class, neutral_class=cfg.neutral == "class")
+    qc = dawid_skene(final, cfg.reliability_model, overall)
     dropped = _dropped(cfg, qc)
     kept = {vid: [v for v in vs if v.annotator not in dropped] for vid, vs in in_manifest.items()}
-    posteriors = _posteriors(cfg, kept)
+    posteriors = _posteriors(cfg, kept, overall)
+    modality_posteriors = {m: _posteriors(cfg, kept, coder(m)) for m in MODALITIES}
 
     labelled: list[tuple[ManifestEntry, Any]] = []
     unlabelled: list[Rejection] = []
@@ -87,7 +95,10 @@ def run(
     ) | {e.id: e.split for e, _ in labelled if e.split is not None}  # declared by the source
     labels = []
     for entry, summary in labelled:
-        modalities = modality_labels(final_votes(kept[entry.id]))
+        modalities = modality_labels(
+            final_votes(kept[entry.id]),
+            {m: p[entry.id] for m, p in modality_posteriors.items() if entry.id in p},
+        )
         labels.append(
             VideoLabels(
                 id=entry.id,
@@ -113,6 +124,7 @@ def run(
         sheet_problems=problems,
         orphan_votes=sum(len(vs) for vid, vs in by_video.items() if vid not in known),
         gold_items=len(gold),
+        findings=extraction_findings(extraction, [r.id for r in unlabelled if r.id]),
         params=cfg,
     )
     interim = Path(interim)
@@ -131,11 +143,14 @@ def _dropped(cfg: LabelsParams, qc: Reliability) -> dict[str, str]:
     return out
 
 
-def _posteriors(cfg: LabelsParams, kept: dict[str, list[Vote]]) -> dict[str, dict[str, float]]:
+def _posteriors(
+    cfg: LabelsParams, kept: dict[str, list[Vote]], code: Callable[[Vote], str | None]
+) -> dict[str, dict[str, float]]:
+    """Dawid-Skene posteriors of one dimension by item (none with ``aggregation: mean``)."""
     if cfg.aggregation != "dawid_skene":
         return {}
     final = {vid: final_votes(vs) for vid, vs in kept.items() if vs}
-    return dawid_skene(final, cfg.neutral == "class").posteriors
+    return dawid_skene(final, cfg.reliability_model, code).posteriors
 
 
 def _unlabelled(entry: ManifestEntry, reason: Reason, detail: str) -> Rejection:

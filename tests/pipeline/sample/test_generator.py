@@ -28,6 +28,7 @@ from pipeline.sample.crawl import douyin_document, flat_export
 from pipeline.sample.dataset import MARKER_FILE
 from pipeline.sample.plan import HARD_TRAITS, PLANTED, UNSAFE_ID, neighbours, plan_sample
 from pipeline.sample.render import render_clip
+from stages.labels.sheets import SHEET_COLUMNS, read_rows
 
 N_VIDEOS = 8
 SEED = 0
@@ -96,7 +97,8 @@ def test_raw_layout(sample: Path):
     assert (sample / "crawl" / "douyin_aweme_list.json").is_file()
     assert (sample / "crawl" / "flat_export.csv").is_file()
     sheets = sorted(p.name for p in (sample / "annotations").iterdir())
-    assert sheets == [f"round{r}_ann_{a}.csv" for r in (1, 2) for a in "abc"]
+    expected = [f"round{r}_ann_{a}.csv" for r in (1, 2) for a in "abc"] + ["round1_ann_x.csv"]
+    assert sheets == sorted(["gold.csv", *expected])
     assert (sample / "sample_truth.json").is_file()
     assert not [p for p in sample.rglob("*") if p.name.startswith(".tmp-")]
 
@@ -320,10 +322,10 @@ def test_nobody_clips_have_no_people_and_others_mostly_do(truth: dict):
 
 def read_votes(sample: Path) -> dict[str, dict[tuple[str, int], str]]:
     votes: dict[str, dict[tuple[str, int], str]] = {}
-    for sheet in sorted((sample / "annotations").glob("*.csv")):
+    for sheet in sorted((sample / "annotations").glob("round*.csv")):
         with open(sheet, newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
-            assert reader.fieldnames == ["video_id", "annotator", "round", "label"]
+            assert reader.fieldnames == list(SHEET_COLUMNS)
             for row in reader:
                 key = (row["annotator"], int(row["round"]))
                 votes.setdefault(row["video_id"], {})[key] = row["label"]
@@ -344,9 +346,35 @@ def test_final_votes_agree_with_the_truth(sample: Path, truth: dict):
         final = [votes[item["id"]][(a, 2)] for a in ("ann_a", "ann_b", "ann_c")]
         assert truth_share(final, item["emotion"]) >= 0.6, (item["id"], final)
     unknown = one(truth, expected="unknown_label")
-    for label in votes[unknown["id"]].values():
+    careless = truth["annotators"]["careless"]
+    for (annotator, _), label in votes[unknown["id"]].items():
+        if annotator == careless:  # the careless annotator labels it anyway, alone
+            continue
         with pytest.raises(UnknownLabel):
             wheel().resolve(label)
+
+
+def test_sheets_plant_modality_labels_a_careless_annotator_and_gold(sample: Path, truth: dict):
+    votes, problems = read_rows(sample / "annotations")
+    assert problems == []
+    planted = {i["id"]: i["modalities"] for i in truth["items"] if i["modalities"]}
+    clip_emotion = {i["id"]: i["emotion"] for i in truth["items"] if i["modalities"]}
+    careless = truth["annotators"]["careless"]
+    right: dict[bool, list[bool]] = {True: [], False: []}
+    for v in votes:
+        if v.video_id in planted:
+            for m, emotion in planted[v.video_id].items():
+                right[v.annotator == careless].append(v.modality_label(m) == emotion)
+    assert np.mean(right[False]) > 0.75 > 0.4 > np.mean(right[True])
+    conflicts = [
+        (vid, m)
+        for vid, mods in planted.items()
+        for m, e in mods.items()
+        if e not in ("neutral", clip_emotion[vid])
+    ]
+    assert conflicts, "some modality carries another emotion than the clip"
+    gold = (sample / "annotations/gold.csv").read_text().splitlines()
+    assert len(gold) == 1 + len(truth["gold"]) and truth["gold"][0] in gold[1]
 
 
 def test_annotations_disagree_and_get_revised_realistically():

@@ -118,3 +118,55 @@ def test_multidimensional_round_gold_and_exclusion(root, result, tmp_path):
     assert report["ann_d"]["gold"] == {"items": 2, "label": 1.0, "visual_label": 1.0}
     assert report["ann_c"]["dropped"] == "labels.exclude_annotators"
     assert "ann_c" not in labels["g1"].label.votes
+
+
+def test_extraction_findings_of_unlabelled_videos(root, result, tmp_path):
+    found = tmp_path / "interim"
+    rows = {
+        "audio": [{"id": "nostalgic", "has_audio": True}, {"id": "split", "has_audio": False}],
+        "subtitles": [
+            {"id": "nostalgic", "n_cues": 3, "n_other_lines": 0},
+            {"id": "g1", "n_cues": 5, "n_other_lines": 1},
+        ],
+    }
+    for folder, lines in rows.items():
+        (found / folder).mkdir(parents=True)
+        (found / folder / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    out = tmp_path / "out"
+    stage.run(root / "interim/manifest.jsonl", root / "raw/annotations", out, out,
+              root / "params.yaml", extraction=found)  # fmt: skip
+    card = json.loads((out / "labels.json").read_text())
+    assert card["unlabelled"]["extraction"] == {
+        "audio": {"processed": 2, "with_audio": 1},
+        "subtitles": {"processed": 1, "with_subtitles": 1, "with_other_on_screen_text": 0},
+        "tracks": None,
+    }
+    assert "- tracks: not run" in (out / "labels.md").read_text()
+
+
+def test_dawid_skene_aggregation_and_min_competence(root, result, tmp_path):
+    """A careless annotator who answers anticipation to everything: Dawid-Skene rates them
+    lowest, min_competence leaves them out, and the Dawid-Skene soft labels keep the panel's
+    primaries."""
+    sheet = root / "raw/annotations/round1_lazy.csv"
+    rows = "".join(f"{vid},lazy,1,anticipation\n" for vid in GOOD)
+    sheet.write_text("video_id,annotator,round,label\n" + rows)
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        (root / "params.yaml")
+        .read_text()
+        .replace("labels:\n", "labels:\n  aggregation: dawid_skene\n  min_competence: 0.5\n")
+    )
+    try:
+        out = _labels(root, params)
+    finally:
+        sheet.unlink()
+    report = {a["annotator"]: a for a in out.annotators}
+    assert out.annotators[-1]["annotator"] == "lazy"
+    assert report["lazy"]["dropped"].startswith("competence")
+    assert report["lazy"]["straight_lining"]
+    labels = {x.id: x.label for x in out.labels}
+    mean = {x.id: x.label for x in result.labels}
+    assert {k: v.primary for k, v in labels.items()} == {k: v.primary for k, v in mean.items()}
+    assert all(sum(v.distribution.values()) == pytest.approx(1) for v in labels.values())
+    assert all("lazy" not in v.votes for v in labels.values())
