@@ -60,9 +60,7 @@ def plan_round(
     chosen = rank(found, budget, seed)
     if not chosen:
         raise ValueError("no item needs labels: every video is labelled with enough agreement")
-    assignment = assign(
-        [c.id for c in chosen], annotators, overlap, gold, gold_per_annotator, seed
-    )
+    assignment = assign([c.id for c in chosen], annotators, overlap, gold, gold_per_annotator, seed)
     info = {
         video_id: item_info(entries[video_id], inputs.subtitles)
         for items in assignment.sheets.values()

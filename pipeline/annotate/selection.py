@@ -12,11 +12,11 @@ agreement can be measured) with the load spread evenly, and every annotator also
 from __future__ import annotations
 
 import csv
-import random
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.records import Reason, Rejection
@@ -106,8 +106,8 @@ def candidates(
 
 def rank(found: list[Candidate], budget: int | None, seed: int) -> list[Candidate]:
     """The most urgent ``budget`` candidates (all without a budget), most urgent first."""
-    rng = random.Random(seed)
-    tiebreak = {c.id: rng.random() for c in sorted(found, key=lambda c: c.id)}
+    rng = np.random.default_rng([seed, 0])
+    tiebreak = {c.id: float(rng.random()) for c in sorted(found, key=lambda c: c.id)}
     ordered = sorted(found, key=lambda c: c.rank(tiebreak[c.id]))
     return ordered if budget is None else ordered[:budget]
 
@@ -150,12 +150,13 @@ def assign(
             f"{gold_per_annotator} gold items per annotator asked, the gold file has {len(gold)} "
             "in the manifest"
         )
-    rng = random.Random(seed)
+    rng = np.random.default_rng([seed, 1])
     picked: dict[str, list[str]] = {a: [] for a in annotators}
     load = dict.fromkeys(annotators, 0)
     order = {a: i for i, a in enumerate(annotators)}
     for video_id in items:
-        least = sorted(annotators, key=lambda a: (load[a], rng.random(), order[a]))[:overlap]
+        draw = rng.random(len(annotators))
+        least = sorted(annotators, key=lambda a: (load[a], draw[order[a]]))[:overlap]
         for a in least:
             picked[a].append(video_id)
             load[a] += 1
@@ -163,7 +164,7 @@ def assign(
     for i, a in enumerate(annotators):
         golds = [gold[(i * gold_per_annotator + j) % len(gold)] for j in range(gold_per_annotator)]
         sheet = picked[a] + golds
-        rng.shuffle(sheet)
+        sheet = [sheet[k] for k in rng.permutation(len(sheet))]
         result.sheets[a] = sheet
         result.gold[a] = golds
     return result

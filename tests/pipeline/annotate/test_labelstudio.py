@@ -9,7 +9,7 @@ from stages.labels.sheets import SHEET_COLUMNS
 
 def test_config_is_valid_xml_label_studio_accepts():
     config = labeling_config()
-    root = ET.fromstring(config)
+    root = ET.fromstring(config)  # noqa: S314 (the config chfen itself wrote)
     objects = {e.get("name") for e in root if e.tag in ("Video", "Text")}
     controls = [e for e in root if e.tag in ("Choices", "Rating", "TextArea")]
     assert objects == {"video", "title", "subtitles"}
@@ -82,7 +82,16 @@ def test_import_hand_made_export_reports_bad_rows_keeps_good():
         "sarcastic",
     )
     where = {(p.task, p.annotation): p.detail for p in problems}
-    assert set(where) == {(1, 13), (2, 21), (2, 22), (2, 23), (2, 24), (2, 25), (3, None), (None, None)}
+    assert set(where) == {
+        (1, 13),
+        (2, 21),
+        (2, 22),
+        (2, 23),
+        (2, 24),
+        (2, 25),
+        (3, None),
+        (None, None),
+    }
     assert "happyish" in where[(2, 21)]
     assert "no overall emotion" in where[(2, 22)]
     assert "skipped" in where[(2, 23)]
@@ -90,14 +99,24 @@ def test_import_hand_made_export_reports_bad_rows_keeps_good():
 
 
 def test_import_names_unknown_users_by_id():
-    export = [{"id": 1, "data": {"video_id": "v"}, "annotations": [_annotation(1, 7, _choice("label", "joy"))]}]
+    export = [
+        {
+            "id": 1,
+            "data": {"video_id": "v"},
+            "annotations": [_annotation(1, 7, _choice("label", "joy"))],
+        }
+    ]
     rows, problems = import_export(export, round_=1)
     assert not problems and rows[0].annotator == "user7"
 
 
 def test_import_round_is_validated():
     export = [
-        {"id": 1, "data": {"video_id": "v"}, "annotations": [_annotation(1, 7, _choice("label", "joy"))]}
+        {
+            "id": 1,
+            "data": {"video_id": "v"},
+            "annotations": [_annotation(1, 7, _choice("label", "joy"))],
+        }
     ]
     rows, problems = import_export(export, round_=0)
     assert not rows and problems[0].detail.startswith("round:")
