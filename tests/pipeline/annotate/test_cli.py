@@ -201,3 +201,23 @@ def test_labelstudio_export_and_import_commands(tmp_path):
     assert [(v.video_id, v.annotator, v.label) for v in new] == [
         (tasks[0]["data"]["video_id"], "ann@x.test", "anger")
     ]
+
+
+def test_first_round_before_any_labels_takes_every_video(tmp_path):
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text("".join(_entry(f"v{i}").model_dump_json() + "\n" for i in range(5)))
+    out = tmp_path / "round1"
+    result = CliRunner().invoke(
+        app,
+        [
+            "annotate", "tasks", "--round", "1", "--annotators", "a,b,c", "--out", str(out),
+            "--gold-per-annotator", "0", "--manifest", str(manifest),
+            "--labels", str(tmp_path / "none.jsonl"), "--unlabelled", str(tmp_path / "none2"),
+            "--annotations", str(tmp_path / "no-annotations"), "--subtitles", str(tmp_path / "s"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "round.json").read_text())
+    assert record["items"] == {f"v{i}": ["unlabelled"] for i in range(5)}
+    assert record["coverage"] == {f"v{i}": 2 for i in range(5)}
+    assert sum(len(s) for s in record["sheets"].values()) == 10
