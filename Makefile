@@ -10,9 +10,13 @@ SAMPLE_VIDEOS ?= 48
 SAMPLE_SEED ?= 0
 PYTEST_ARGS ?=
 
-.PHONY: setup system demo test lint clean-cache
+.PHONY: setup system labelstudio demo test lint clean-cache
 
-setup: system $(STAMP)
+setup: system $(STAMP) labelstudio
+
+# Label Studio in its own venv (.venv-labelstudio): the slow Label Studio round-trip test runs it.
+labelstudio:
+	@PYTHON=$(PYTHON) bash scripts/labelstudio-venv.sh
 
 system:
 	@bash scripts/system-deps.sh

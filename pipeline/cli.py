@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 
 from pipeline.entrypoint import run_stage
 from pipeline.params import DEFAULT_PARAMS, load_params
 
+T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 params_app = typer.Typer(no_args_is_help=True, help="Inspect and validate params.yaml.")
 app.add_typer(params_app, name="params")
@@ -16,6 +19,10 @@ models_app = typer.Typer(
     no_args_is_help=True, help="Model weights (fetching needs network; building does not)."
 )
 app.add_typer(models_app, name="models")
+annotate_app = typer.Typer(
+    no_args_is_help=True, help="The annotation loop: next round's sheets, Label Studio round trip."
+)
+app.add_typer(annotate_app, name="annotate")
 
 
 @params_app.command("check")
@@ -217,3 +224,92 @@ def predict(
 
 if __name__ == "__main__":
     app()
+
+
+def _annotate(fn: Callable[[], T]) -> T:
+    """Run an annotate command; bad input (a missing file, a bad sheet or option) is one message
+    and exit status 1."""
+    try:
+        return fn()
+    except (ValueError, OSError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
+@annotate_app.command("tasks")
+def annotate_tasks(
+    round_: int = typer.Option(..., "--round", min=1, help="The round these sheets are for."),
+    annotators: str = typer.Option(..., help="Annotator names, comma-separated."),
+    out: Path = typer.Option(..., help="Folder for the sheets, vocabulary and round.json."),
+    overlap: int = typer.Option(2, min=1, help="Annotators who see each item (agreement)."),
+    items: int | None = typer.Option(None, min=1, help="At most this many items (most urgent)."),
+    gold_per_annotator: int = typer.Option(2, min=0, help="Gold items mixed into each sheet."),
+    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl"), help="Media manifest."),
+    labels: Path = typer.Option(Path("data/interim/labels.jsonl"), help="labels stage output."),
+    unlabelled: Path = typer.Option(Path("data/interim/unlabelled.jsonl"), help="Its QC flags."),
+    annotations: Path = typer.Option(Path("data/raw/annotations"), help="Sheets and gold.csv."),
+    subtitles: Path = typer.Option(Path("data/interim/subtitles"), help="ocr stage output."),
+    label_issues: Path | None = typer.Option(None, help="A CSV of suspect labels (video_id)."),
+    min_agreement: float = typer.Option(0.6, min=0, max=1, help="Re-label items under this."),
+    seed: int = typer.Option(0, help="Seed for tie-breaks, dealing and row order."),
+) -> None:
+    """Choose the next round's items (label issues, QC flags, low agreement, modality conflicts,
+    unlabelled) and write one sheet per annotator with overlap and gold items mixed in."""
+    from pipeline.annotate.round import RoundInputs, plan_round
+
+    inputs = RoundInputs(
+        manifest=manifest,
+        labels=labels,
+        unlabelled=unlabelled,
+        annotations=annotations,
+        subtitles=subtitles,
+        label_issues=label_issues,
+    )
+    names = [a.strip() for a in annotators.split(",") if a.strip()]
+    summary = _annotate(
+        lambda: plan_round(
+            inputs,
+            out,
+            round_,
+            names,
+            overlap=overlap,
+            budget=items,
+            gold_per_annotator=gold_per_annotator,
+            min_agreement=min_agreement,
+            seed=seed,
+        )
+    )
+    typer.echo(summary)
+
+
+@annotate_app.command("labelstudio-export")
+def annotate_labelstudio_export(
+    sheets: list[Path] = typer.Argument(..., help="Sheets written by `chfen annotate tasks`."),
+    out: Path = typer.Option(..., help="Folder for config.xml and tasks.json."),
+    video_url: str = typer.Option(
+        "/data/local-files/?d=", help="Prefix of the video file in a task's video URL."
+    ),
+) -> None:
+    """Write the Label Studio labeling config and the tasks of the given sheets' items."""
+    from pipeline.annotate.round import export_labelstudio
+
+    config, tasks = _annotate(lambda: export_labelstudio(sheets, out, video_url))
+    typer.echo(f"wrote {config} and {tasks}")
+
+
+@annotate_app.command("labelstudio-import")
+def annotate_labelstudio_import(
+    export: Path = typer.Argument(..., help="A Label Studio JSON export."),
+    round_: int = typer.Option(..., "--round", min=1, help="The round these labels belong to."),
+    out: Path = typer.Option(..., help="The sheet to write, e.g. data/raw/annotations/r3.csv."),
+    users: Path | None = typer.Option(
+        None, help="Label Studio's /api/users JSON: user ids to e-mails (default: user<id>)."
+    ),
+) -> None:
+    """Read a Label Studio JSON export back as sheet rows (annotator = the Label Studio user)."""
+    from pipeline.annotate.round import import_labelstudio
+
+    written, problems = _annotate(lambda: import_labelstudio(export, round_, out, users))
+    for problem in problems:
+        typer.echo(f"skipped: {problem}", err=True)
+    typer.echo(f"wrote {written} row(s) to {out}; {len(problems)} problem(s)")
