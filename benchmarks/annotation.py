@@ -33,11 +33,11 @@ from typing import Any
 
 import yaml
 
+from chfen.sample.annotations import CARELESS
+from chfen.sample.dataset import modality_truths, write_annotations
+from chfen.sample.plan import plan_sample
 from pipeline.plutchik import wheel
 from pipeline.records import Engagement, ManifestEntry, MediaInfo
-from pipeline.sample.annotations import CARELESS
-from pipeline.sample.dataset import modality_truths, write_annotations
-from pipeline.sample.plan import plan_sample
 from stages.labels import stage
 from stages.labels.modalities import NEUTRAL
 

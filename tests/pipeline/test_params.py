@@ -70,7 +70,7 @@ def test_digest_changes_with_values_only():
 def test_cli_params_check_prints_the_problem(tmp_path):
     p = write(tmp_path, "runner:\n  max_failure_ratio: 2\n")
     run = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "params", "check", str(p)],
+        [sys.executable, "-m", "chfen.cli", "params", "check", str(p)],
         capture_output=True,
         text=True,
         check=False,
@@ -79,7 +79,7 @@ def test_cli_params_check_prints_the_problem(tmp_path):
     assert "runner.max_failure_ratio" in run.stderr
     assert "less than or equal to 1" in run.stderr
     ok = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "params", "check", str(ROOT / "params.yaml")],
+        [sys.executable, "-m", "chfen.cli", "params", "check", str(ROOT / "params.yaml")],
         capture_output=True,
         text=True,
         check=False,

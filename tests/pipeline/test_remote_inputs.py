@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from chfen.cli import app
 from pipeline.hashing import HashIndex
 from pipeline.params import RunnerParams, Section
 from pipeline.remote_inputs import InputsError, attach, localize, mirror
@@ -38,7 +38,7 @@ class Probe(Section):
 
 def test_stages_import_fsspec_only_when_inputs_url_is_used():
     """fsspec costs ~0.1 s to import: a stage, or the CLI, that does not use it never loads it."""
-    modules = ["pipeline.cli", "stages.clean.stage", "stages.separate.stage", "stages.ocr.stage",
+    modules = ["chfen.cli", "stages.clean.stage", "stages.separate.stage", "stages.ocr.stage",
                "stages.track.stage", "stages.embed.stage"]  # fmt: skip
     script = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
     script += "from pipeline.params import RunnerParams\nRunnerParams()\n"

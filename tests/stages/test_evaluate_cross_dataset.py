@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from chfen.cli import app
 from model.data import FeatureDataset
 from model.factory import save
 from model.train import train
-from pipeline.cli import app
 from pipeline.params import ParamsError, TrainParams
 from pipeline.plutchik import label_space
 from stages.evaluate.stage import evaluate, in_data, shared_labels

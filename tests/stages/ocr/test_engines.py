@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from chfen.cli import app
 from pipeline.params import OcrParams
 from pipeline.weights import MissingWeights
 from stages.ocr import paddle_backend, rapidocr_backend

@@ -12,7 +12,7 @@ import matplotlib.image
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from chfen.cli import app
 from pipeline.plutchik import wheel
 from stages.ocr.outputs import Subtitle
 from stages.predict import report

@@ -18,10 +18,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.plutchik import wheel
-from pipeline.records import Reason
-from pipeline.sample.clip import FPS, ClipSpec, LineSpec, SceneSpec
-from pipeline.sample.content import (
+from chfen.sample.clip import FPS, ClipSpec, LineSpec, SceneSpec
+from chfen.sample.content import (
     ACCOUNT_NAMES,
     HASHTAGS,
     NEUTRAL_PHRASES,
@@ -36,7 +34,9 @@ from pipeline.sample.content import (
     Prosody,
     Style,
 )
-from pipeline.sample.photos import PHOTOS, Photo
+from chfen.sample.photos import PHOTOS, Photo
+from pipeline.plutchik import wheel
+from pipeline.records import Reason
 
 HARD_TRAITS = ("no_audio", "no_text", "nobody", "portrait", "vfr")
 # The planted bad items: which crawl file each goes into (the contract of the clean stage's

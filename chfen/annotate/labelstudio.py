@@ -19,7 +19,7 @@ from xml.etree import ElementTree as ET
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.annotate.sheets import ItemInfo
+from chfen.annotate.sheets import ItemInfo
 from pipeline.plutchik import INTENSITY_LEVELS, wheel
 from stages.labels.sheets import SheetRow
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chfen.sample.content import OFF_WHEEL_LABELS
+from chfen.sample.plan import Item, neighbours
 from pipeline.plutchik import wheel
-from pipeline.sample.content import OFF_WHEEL_LABELS
-from pipeline.sample.plan import Item, neighbours
 
 ROUNDS = (1, 2)
 MIN_CORRECT = 2

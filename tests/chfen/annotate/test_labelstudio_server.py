@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from pipeline.annotate.labelstudio import import_export, labeling_config, task
-from pipeline.annotate.sheets import ItemInfo
+from chfen.annotate.labelstudio import import_export, labeling_config, task
+from chfen.annotate.sheets import ItemInfo
 
 REPO = Path(__file__).resolve().parents[3]
 LS_BIN = Path(os.environ.get("LABEL_STUDIO_VENV", REPO / ".venv-labelstudio")) / "bin/label-studio"

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from chfen.annotate.labelstudio import ExportProblem, import_export, labeling_config, task
+from chfen.annotate.selection import assign, candidates, rank, read_label_issues
+from chfen.annotate.sheets import item_info, read_items, rows_text, write_round
 from pipeline import atomic
-from pipeline.annotate.labelstudio import ExportProblem, import_export, labeling_config, task
-from pipeline.annotate.selection import assign, candidates, rank, read_label_issues
-from pipeline.annotate.sheets import item_info, read_items, rows_text, write_round
 from pipeline.safe_paths import check_id
 from pipeline.video_stage import read_manifest
 from stages.labels.schema import read_labels, read_unlabelled

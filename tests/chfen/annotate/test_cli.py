@@ -3,8 +3,8 @@ import json
 
 from typer.testing import CliRunner
 
-from pipeline.annotate.sheets import INFO_COLUMNS
-from pipeline.cli import app
+from chfen.annotate.sheets import INFO_COLUMNS
+from chfen.cli import app
 from pipeline.records import Engagement, LabelSummary, ManifestEntry, MediaInfo
 from stages.labels.schema import VideoLabels
 from stages.labels.sheets import SHEET_COLUMNS, read_rows

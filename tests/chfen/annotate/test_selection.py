@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.annotate.selection import Why, assign, candidates, rank
+from chfen.annotate.selection import Why, assign, candidates, rank
 from pipeline.records import LabelSummary, Reason, Rejection
 from stages.labels.schema import VideoLabels
 

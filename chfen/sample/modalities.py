@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+from chfen.sample.clip import ClipResult, ClipSpec
+from chfen.sample.content import NEUTRAL_STYLE, NEUTRAL_TITLES, PHRASES, STYLES, TITLES
+from chfen.sample.plan import Item
 from pipeline.plutchik import wheel
-from pipeline.sample.clip import ClipResult, ClipSpec
-from pipeline.sample.content import NEUTRAL_STYLE, NEUTRAL_TITLES, PHRASES, STYLES, TITLES
-from pipeline.sample.plan import Item
 
 NEUTRAL = "neutral"
 MODALITIES = ("title", "text", "visual", "audio")

@@ -2,7 +2,7 @@ from xml.etree import ElementTree as ET
 
 from label_studio_sdk.label_interface import LabelInterface
 
-from pipeline.annotate.labelstudio import import_export, labeling_config
+from chfen.annotate.labelstudio import import_export, labeling_config
 from pipeline.plutchik import wheel
 from stages.labels.sheets import SHEET_COLUMNS
 

@@ -21,13 +21,13 @@ import ffmpeg
 import numpy as np
 import pytest
 
+from chfen.sample import generate_sample
+from chfen.sample.annotations import annotate
+from chfen.sample.crawl import douyin_document, flat_export
+from chfen.sample.dataset import MARKER_FILE
+from chfen.sample.plan import HARD_TRAITS, PLANTED, UNSAFE_ID, neighbours, plan_sample
+from chfen.sample.render import render_clip
 from pipeline.plutchik import UnknownLabel, wheel
-from pipeline.sample import generate_sample
-from pipeline.sample.annotations import annotate
-from pipeline.sample.crawl import douyin_document, flat_export
-from pipeline.sample.dataset import MARKER_FILE
-from pipeline.sample.plan import HARD_TRAITS, PLANTED, UNSAFE_ID, neighbours, plan_sample
-from pipeline.sample.render import render_clip
 from stages.labels.sheets import SHEET_COLUMNS, read_rows
 
 N_VIDEOS = 8

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.sample.content import Grade, MusicStyle, Prosody
+from chfen.sample.content import Grade, MusicStyle, Prosody
 
 FPS = 25
 SAMPLE_RATE = 44100

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from chfen.annotate.selection import Assignment, Candidate
 from pipeline import atomic
-from pipeline.annotate.selection import Assignment, Candidate
 from pipeline.plutchik import INTENSITY_LEVELS, wheel
 from pipeline.records import ManifestEntry
 from stages.labels.sheets import SHEET_COLUMNS, SheetRow

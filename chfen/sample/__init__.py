@@ -6,6 +6,6 @@ voice, music, title), multi-annotator label sheets, a handful of planted bad rec
 stage must reject, and an answer key saying what clean should conclude about every record.
 """
 
-from pipeline.sample.dataset import SampleSummary, generate_sample
+from chfen.sample.dataset import SampleSummary, generate_sample
 
 __all__ = ["SampleSummary", "generate_sample"]

@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.sample.clip import FPS, ClipSpec, SceneSpec
-from pipeline.sample.content import Grade
-from pipeline.sample.photos import load_photo
+from chfen.sample.clip import FPS, ClipSpec, SceneSpec
+from chfen.sample.content import Grade
+from chfen.sample.photos import load_photo
 
 FONT_FAMILY = "WenQuanYi Micro Hei"
 # Where subtitles sit: their bottom edge this far up from the frame's bottom, at most two lines.

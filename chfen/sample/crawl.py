@@ -14,7 +14,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pipeline.sample.plan import Item, SamplePlan
+from chfen.sample.plan import Item, SamplePlan
 
 DOUYIN_FILE = "douyin_aweme_list.json"
 FLAT_FILE = "flat_export.csv"

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from pipeline.sample.clip import SAMPLE_RATE
-from pipeline.sample.content import MusicStyle, Prosody
+from chfen.sample.clip import SAMPLE_RATE
+from chfen.sample.content import MusicStyle, Prosody
 
 SPEECH_RMS_DB = -17.0
 PEAK_LIMIT = 0.95

@@ -30,15 +30,15 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from chfen.sample.annotations import CARELESS, PANEL, Truths, annotate, dimensions, gold_items
+from chfen.sample.clip import ClipResult, ClipSpec
+from chfen.sample.crawl import DOUYIN_FILE, FLAT_FILE, douyin_document, flat_export, published_at
+from chfen.sample.modalities import planted
+from chfen.sample.photos import BY_NAME
+from chfen.sample.plan import Item, SamplePlan, plan_sample
+from chfen.sample.render import RenderError, render_clip
 from pipeline import atomic
 from pipeline.runner import progress_bar
-from pipeline.sample.annotations import CARELESS, PANEL, Truths, annotate, dimensions, gold_items
-from pipeline.sample.clip import ClipResult, ClipSpec
-from pipeline.sample.crawl import DOUYIN_FILE, FLAT_FILE, douyin_document, flat_export, published_at
-from pipeline.sample.modalities import planted
-from pipeline.sample.photos import BY_NAME
-from pipeline.sample.plan import Item, SamplePlan, plan_sample
-from pipeline.sample.render import RenderError, render_clip
 from stages.labels.sheets import GOLD_FILE, MODALITY_COLUMNS, SHEET_COLUMNS
 
 TRUTH_FILE = "sample_truth.json"

@@ -22,10 +22,10 @@ import ffmpeg
 import numpy as np
 import soundfile as sf
 
+from chfen.sample.audio import mix, music, speak
+from chfen.sample.clip import FPS, SAMPLE_RATE, ClipResult, ClipSpec, LineSpec, ShownLine
+from chfen.sample.frames import clip_frames, render_caption
 from pipeline.atomic import TMP_PREFIX
-from pipeline.sample.audio import mix, music, speak
-from pipeline.sample.clip import FPS, SAMPLE_RATE, ClipResult, ClipSpec, LineSpec, ShownLine
-from pipeline.sample.frames import clip_frames, render_caption
 
 # The voice starts this long after its subtitle appears; a subtitle stays up 2-4 s, until this
 # long after the voice ends; the last this-many seconds of a clip carry no new line.

@@ -43,7 +43,7 @@ def sample(
     workers: int = typer.Option(2, min=1, help="Parallel video renderers."),
 ) -> None:
     """Generate a deterministic synthetic raw dataset standing in for a real crawl."""
-    from pipeline.sample import generate_sample
+    from chfen.sample import generate_sample
 
     try:
         summary = generate_sample(out, n_videos=videos, seed=seed, workers=workers)
@@ -255,7 +255,7 @@ def annotate_tasks(
 ) -> None:
     """Choose the next round's items (label issues, QC flags, low agreement, modality conflicts,
     unlabelled) and write one sheet per annotator with overlap and gold items mixed in."""
-    from pipeline.annotate.round import RoundInputs, plan_round
+    from chfen.annotate.round import RoundInputs, plan_round
 
     inputs = RoundInputs(
         manifest=manifest,
@@ -291,7 +291,7 @@ def annotate_labelstudio_export(
     ),
 ) -> None:
     """Write the Label Studio labeling config and the tasks of the given sheets' items."""
-    from pipeline.annotate.round import export_labelstudio
+    from chfen.annotate.round import export_labelstudio
 
     config, tasks = _annotate(lambda: export_labelstudio(sheets, out, video_url))
     typer.echo(f"wrote {config} and {tasks}")
@@ -307,7 +307,7 @@ def annotate_labelstudio_import(
     ),
 ) -> None:
     """Read a Label Studio JSON export back as sheet rows (annotator = the Label Studio user)."""
-    from pipeline.annotate.round import import_labelstudio
+    from chfen.annotate.round import import_labelstudio
 
     written, problems = _annotate(lambda: import_labelstudio(export, round_, out, users))
     for problem in problems:
