@@ -1,7 +1,7 @@
 """How many wrong labels the next-round selection of ``chfen annotate tasks`` catches.
 
 A simulated round 1: ``--items`` videos with a known true primary, dealt by
-``pipeline.annotate.selection.assign`` to three annotators with overlap 2 (two honest ones who
+``chfen.annotate.selection.assign`` to three annotators with overlap 2 (two honest ones who
 pick the true primary with probability ``--accuracy``, else a random other primary, and one
 careless one who picks uniformly), run through the real labels stage (default params). An item
 is wrong when the labels stage gives it a primary other than the truth or no label at all. The
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.annotate.selection import assign, candidates, rank
+from chfen.annotate.selection import assign, candidates, rank
 from pipeline.plutchik import primaries
 from pipeline.records import Engagement, ManifestEntry, MediaInfo
 from stages.labels.schema import read_labels, read_unlabelled
