@@ -90,7 +90,7 @@ class RunnerParams(Section):
 class SplitParams(Section):
     train: float = Field(default=0.7, gt=0, lt=1)
     val: float = Field(default=0.15, ge=0, lt=1)
-    test: float = Field(default=0.15, gt=0, lt=1)
+    test: float = Field(default=0.15, ge=0, lt=1)  # 0: the test set is declared elsewhere
     seed: int = 42
 
     @model_validator(mode="after")
@@ -319,7 +319,9 @@ ALL_MODALITIES: tuple[Modality, ...] = ("title", "visual", "text", "vocals", "mu
 
 class TrainParams(Section):
     model: Literal["chfen", "late_mlp", "unimodal"] = "chfen"
-    labels: Literal["primary8", "emotion24", "valence3"] = "primary8"
+    labels: Literal[
+        "primary8", "emotion24", "valence3", "primary8+neutral", "emotion24+neutral"
+    ] = "primary8"
     modalities: tuple[Modality, ...] = ALL_MODALITIES
     fusion: Literal["hybrid", "early", "late"] = "hybrid"
     conditional_query: bool = True
