@@ -66,7 +66,8 @@ def test_ravdess_imports_audio_only_items(ravdess):
     assert out["train_import"] == {"items": 64, "problems": 0}
     assert out["test_import"] == {"items": 32, "problems": 0}
     assert {n: len(m) for n, m in manifests.items()} == {"train": 56, "test": 28}
-    assert out["manifest_kinds"] == {"audio": 84}
+    # the media manifest keeps the 12 neutral clips too (unlabelled: extracted, not trained on)
+    assert out["manifest_kinds"] == {"audio": 96}
     for entry in manifests["train"] + manifests["test"]:
         assert entry.kind == "audio", entry.id
         assert entry.media.has_audio and not entry.media.has_video, entry.id
@@ -122,12 +123,12 @@ def test_meld_imports_text_only_items(meld):
         summary = out[f"{name}_import"]
         assert summary["items"] == MELD_ROWS and summary["problems"] == 0
         assert sum(summary["labels"].values()) == MELD_ROWS
-        # neutral is an abstention on the wheel: clean leaves those utterances out
+        # neutral is an abstention on the wheel: those utterances stay unlabelled
         assert len(manifests[name]) == MELD_ROWS - summary["labels"]["neutral"]
         for entry in manifests[name]:
             assert entry.kind == "text" and entry.video is None, entry.id
             assert entry.title.strip(), entry.id
-    assert out["manifest_kinds"] == {"text": len(manifests["train"]) + len(manifests["dev"])}
+    assert out["manifest_kinds"] == {"text": 2 * MELD_ROWS}  # the media manifest keeps them all
     train_ids = {e.id for e in manifests["train"]}
     assert not train_ids & {e.id for e in manifests["dev"]}
 
