@@ -102,6 +102,13 @@ class CHFEN(nn.Module):
             )
             self.late_gate = nn.Parameter(torch.zeros(len(EARLY_LATE_PARTS)))
 
+    def branch_names(self) -> tuple[str, ...]:
+        """What each row of ``forward``'s ``branches`` is: the joint head, the coupled pairs and
+        one head per modality (hybrid), or one head per modality (late)."""
+        if self.cfg.fusion == "hybrid":
+            return ("joint", *BRANCHES)
+        return EARLY_LATE_PARTS if self.cfg.fusion == "late" else ()
+
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         tokens = self._tokens(batch)
         pooled, present = self._pooled(tokens)

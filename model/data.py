@@ -30,6 +30,17 @@ STREAMS: dict[Modality, tuple[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
+# model modality -> the annotation dimension whose per-modality label supervises its branch head
+# (annotators label the audio as one: voice tone and music)
+ANNOTATED: dict[Modality, str] = {
+    "title": "title",
+    "text": "text",
+    "visual": "visual",
+    "vocals": "audio",
+    "music": "audio",
+}
+
+
 def stream_kinds(modalities: Sequence[Modality]) -> dict[str, str]:
     return {name: kind for m in modalities for name, kind in STREAMS[m][1]}
 
@@ -80,8 +91,14 @@ class FeatureDataset(Dataset):
                 example[stream] = array
                 example[f"{stream}_mask"] = mask
         example["steps"] = np.array(steps)
-        example["target"] = label_space(self.space).target(entry.label)
+        space = label_space(self.space)
+        example["target"] = space.target(entry.label)
         example["label"] = np.array(int(np.argmax(example["target"])))
+        for m in self.modalities:
+            given = entry.modality_labels.get(ANNOTATED[m])
+            target = space.soft_target(given) if given else np.zeros(self.n_classes, np.float32)
+            example[f"target_{m}"] = target
+            example[f"target_{m}_mask"] = np.array(bool(target.sum() > 0))
         return example
 
 

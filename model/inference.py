@@ -51,11 +51,40 @@ def predict(
     )
 
 
+@torch.inference_mode()
+def modality_heads(
+    model: nn.Module, ds: FeatureDataset, batch_size: int = 64
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each modality of ``ds`` that has a head of its own in ``model`` and a per-modality
+    label on some example: (the head's class probabilities, the annotators' soft labels of that
+    modality), on the examples with such a label."""
+    names = model.branch_names() if hasattr(model, "branch_names") else ()
+    wanted = [m for m in ds.modalities if m in names]
+    if not wanted:
+        return {}
+    model.eval()
+    probs: dict[str, list[np.ndarray]] = {m: [] for m in wanted}
+    targets: dict[str, list[np.ndarray]] = {m: [] for m in wanted}
+    for batch in loader(ds, batch_size, shuffle=False):
+        out = model(batch)
+        for m in wanted:
+            has = batch[f"target_{m}_mask"]
+            head = torch.softmax(out["branches"][:, names.index(m)], -1)
+            probs[m].append(head[has].numpy())
+            targets[m].append(batch[f"target_{m}"][has].numpy())
+    return {
+        m: (np.concatenate(probs[m]), np.concatenate(targets[m]))
+        for m in wanted
+        if sum(len(p) for p in probs[m])
+    }
+
+
 @dataclass
 class Inference:
     probabilities: np.ndarray  # (n_classes,), sums to 1
     drops: dict[str, float]  # modality -> drop of the top class's probability when masked
     step_attention: dict[str, np.ndarray] | None  # pair -> (steps,); None without cross-attention
+    heads: dict[str, np.ndarray]  # modality -> its own head's probabilities (present ones only)
 
 
 @torch.inference_mode()
@@ -84,4 +113,10 @@ def infer(
             pair: out["step_attention"][0, i, :steps].double().numpy()
             for i, pair in enumerate(PAIRS)
         }
-    return Inference(probs.double().numpy(), drops, attention)
+    names = model.branch_names() if hasattr(model, "branch_names") else ()
+    heads = {
+        m: torch.softmax(out["branches"][0, names.index(m)], -1).double().numpy()
+        for m in modalities
+        if m in names and bool(out["present"][0, names.index(m)]) and m not in hide
+    }
+    return Inference(probs.double().numpy(), drops, attention, heads)

@@ -75,19 +75,31 @@ def loss_fn(
 
 
 def branch_loss(
-    out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], weights: torch.Tensor, soft: bool
+    out: dict[str, torch.Tensor],
+    batch: dict[str, torch.Tensor],
+    weights: torch.Tensor,
+    soft: bool,
+    names: Sequence[str] = (),
 ) -> torch.Tensor:
     """Mean loss of each decision branch, the joint head included, on the samples that have its
     inputs (deep supervision: every branch must predict alone, so the gate mixes experts instead
-    of one memorising path). Zero for models without branches."""
+    of one memorising path). A modality's head (``names`` says which row is which) learns the
+    annotators' label of that modality where the sample has one (``target_<modality>``), the
+    overall label elsewhere. Zero for models without branches."""
     if "branches" not in out:
         return out["logits"].new_zeros(())
     losses = []
     for b in range(out["branches"].shape[1]):
         keep = out["present"][:, b]
-        if keep.any():
-            sub = {k: v[keep] for k, v in batch.items() if k in ("target", "label")}
-            losses.append(loss_fn(out["branches"][keep, b], sub, weights, soft))
+        if not keep.any():
+            continue
+        target = batch["target"]
+        name = names[b] if b < len(names) else None
+        if name is not None and f"target_{name}" in batch:
+            has = batch[f"target_{name}_mask"].unsqueeze(-1)
+            target = torch.where(has, batch[f"target_{name}"], target)
+        sub = {"target": target[keep], "label": target[keep].argmax(-1)}
+        losses.append(loss_fn(out["branches"][keep, b], sub, weights, soft))
     return torch.stack(losses).mean() if losses else out["logits"].new_zeros(())
 
 
@@ -111,6 +123,10 @@ def train(
     cfg = ModelConfig.from_params(params, label_space(params.labels).classes, train_ds.dims)
     model = build(cfg)
     set_stats(model, feature_stats(train_ds))
+    # modality heads learn the per-modality labels where annotators gave them
+    heads = (
+        model.branch_names() if params.modality_labels and hasattr(model, "branch_names") else ()
+    )
     weights = class_weights(train_ds) if params.class_weights else torch.ones(train_ds.n_classes)
     batches = loader(train_ds, params.batch_size, shuffle=True, gen=gen)
     optimiser = torch.optim.AdamW(
@@ -132,7 +148,7 @@ def train(
             loss = loss_fn(out["logits"], batch, weights, params.soft_labels)
             if params.branch_loss > 0:
                 loss = loss + params.branch_loss * branch_loss(
-                    out, batch, weights, params.soft_labels
+                    out, batch, weights, params.soft_labels, heads
                 )
             optimiser.zero_grad()
             loss.backward()

@@ -335,6 +335,10 @@ class TrainParams(Section):
     branch_loss: float = Field(default=1.0, ge=0)
     branch_dropout: float = Field(default=0.5, ge=0, lt=1)
     soft_labels: bool = True
+    modality_labels: bool = Field(
+        default=True,
+        description="per-modality labels, where annotators gave them, supervise the modality heads",
+    )
     class_weights: bool = True
     lr: float = Field(default=2e-3, gt=0)
     weight_decay: float = Field(default=0.01, ge=0)

@@ -232,17 +232,27 @@ class LabelSpace:
         to its aggregated intensity, the other primaries' mass to their basic level. Neutral mass
         goes to the neutral class; in a space without one it is dropped (an all-zero target: the
         item has no class here)."""
+        return self.soft_target(label.distribution, label.primary, label.intensity)
+
+    def soft_target(
+        self,
+        distribution: dict[str, float],
+        primary: str | None = None,
+        intensity: int | None = None,
+    ) -> np.ndarray:
+        """``target`` of a bare soft label over the primaries (and neutral): with no
+        ``intensity`` every primary's mass goes to its basic level in the graded space."""
         w = wheel()
         if self.graded:
             out = np.zeros(len(self.classes), np.float32)
             for p_index, name in enumerate(w.names):
-                mass = label.distribution.get(name, 0.0)
-                primary = name == label.primary and label.intensity is not None
-                out[p_index * 3 + (label.intensity if primary else 1)] += mass
+                mass = distribution.get(name, 0.0)
+                graded = name == primary and intensity is not None
+                out[p_index * 3 + (intensity if graded else 1)] += mass  # type: ignore[operator]
             if self.has_neutral:
-                out[-1] = label.distribution.get(NEUTRAL, 0.0)
+                out[-1] = distribution.get(NEUTRAL, 0.0)
         else:
-            coarse = w.coarsen(label.distribution, self.name)
+            coarse = w.coarsen(distribution, self.name)
             out = np.array([coarse[c] for c in self.classes], np.float32)
         total = out.sum()
         return out / total if total > 0 else out

@@ -122,6 +122,9 @@ class ManifestEntry(BaseModel):
     kind: MediaKind = "video"
     label: LabelSummary | None = None
     split: Split | None = None
+    # what annotators said each modality carries (annotation dimension: title, text, visual,
+    # audio -> soft label over the primaries and neutral); filled by the labels stage's join
+    modality_labels: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 class Reason(StrEnum):

@@ -15,7 +15,7 @@ from sklearn.metrics import f1_score
 
 from model.data import FeatureDataset
 from model.factory import CONFIG_FILE, load
-from model.inference import predict
+from model.inference import modality_heads, predict
 from model.metrics import confusion, scores
 from pipeline import atomic
 from pipeline.params import ParamsError, load_params
@@ -85,6 +85,20 @@ def evaluate(
         f"the model's macro-F1 {result['macro_f1']:.3f} is below the linear probe's "
         f"{result['baselines']['probe']['macro_f1']:.3f} on the same features"
     ] * (result["macro_f1"] < result["baselines"]["probe"]["macro_f1"])
+    # each modality head against what annotators said that modality carries
+    model_space = label_space(cfg.labels)
+    result["modality_heads"] = {
+        m: {
+            "videos": len(t),
+            "accuracy": float(
+                np.mean(
+                    model_space.project(p, space).argmax(1)
+                    == model_space.project(t, space).argmax(1)
+                )
+            ),
+        }
+        for m, (p, t) in modality_heads(model, ds).items()
+    }
     result["confusion"] = confusion(probs, targets, space).tolist()
     return result
 
@@ -237,6 +251,16 @@ def render(result: dict[str, Any]) -> str:
         ]
         for m, a in result["ablation"].items():
             lines.append(f"| {m} | {a['macro_f1']:.3f} | {a['macro_f1_drop']:+.3f} |")
+    if result.get("modality_heads"):
+        lines += [
+            "",
+            "Each modality's own head against the annotators' label of that modality:",
+            "",
+            "| modality | videos | accuracy |",
+            "|---|---:|---:|",
+        ]
+        for m, h in result["modality_heads"].items():
+            lines.append(f"| {m} | {h['videos']} | {h['accuracy']:.3f} |")
     return "\n".join(lines) + "\n"
 
 

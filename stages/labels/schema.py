@@ -55,7 +55,15 @@ def join(entries: list[ManifestEntry], labels: dict[str, VideoLabels]) -> list[M
     """The manifest's labelled videos with their label and split filled in (in manifest order);
     unlabelled videos are left out."""
     return [
-        e.model_copy(update={"label": labels[e.id].label, "split": labels[e.id].split})
+        e.model_copy(
+            update={
+                "label": labels[e.id].label,
+                "split": labels[e.id].split,
+                "modality_labels": {
+                    m: dict(label.distribution) for m, label in labels[e.id].modalities.items()
+                },
+            }
+        )
         for e in entries
         if e.id in labels
     ]

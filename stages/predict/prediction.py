@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 from model.config import ModelConfig
@@ -44,6 +45,10 @@ class ModalityReport(BaseModel):
     available: bool
     reason: str | None = None  # why it is unavailable (masked)
     contribution: float | None = None  # drop of the top class's probability when masked
+    # what the modality's own head reads (trained on per-modality labels where annotators gave
+    # them): its most probable class and that probability
+    emotion: str | None = None
+    emotion_probability: float | None = None
 
 
 class Timeline(BaseModel):
@@ -147,6 +152,9 @@ def run_model(
     )
     for r in reports:
         r.contribution = result.drops.get(r.name)
+        if (head := result.heads.get(r.name)) is not None:
+            r.emotion = cfg.classes[int(np.argmax(head))]
+            r.emotion_probability = float(np.max(head))
     probs = result.probabilities / result.probabilities.sum()
     shares = label_space(cfg.labels).primaries(probs)
     timeline = None

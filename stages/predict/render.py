@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from stages.predict.prediction import Prediction
+from stages.predict.prediction import ModalityReport, Prediction
 
 BAR_WIDTH = 24
 
@@ -46,13 +46,14 @@ def tables(p: Prediction) -> Group:
     mods.add_column("modality")
     mods.add_column("status")
     mods.add_column("contribution", justify="right")
+    mods.add_column("its own reading")
     for m in p.modalities:
         if m.available:
             status = Text("available", "green")
         else:
             status = Text(f"unavailable ({m.reason}), masked", "yellow")
         value = "" if m.contribution is None else f"{m.contribution:+.3f}"
-        mods.add_row(m.name, status, value)
+        mods.add_row(m.name, status, value, _reading(m))
     parts += [mods, Text("contribution: drop of the top class's probability when masked", "dim")]
     if p.subtitles:
         subs = Table(title="Subtitles", title_justify="left")
@@ -69,3 +70,10 @@ def tables(p: Prediction) -> Group:
 
 def show(p: Prediction, console: Console | None = None) -> None:
     (console or Console()).print(tables(p))
+
+
+def _reading(m: ModalityReport) -> str:
+    """The modality head's own emotion, e.g. ``fear 0.62`` (empty without a head)."""
+    if m.emotion is None or m.emotion_probability is None:
+        return ""
+    return f"{m.emotion} {m.emotion_probability:.2f}"

@@ -93,6 +93,8 @@ def render_html(p: Prediction, png: bytes) -> str:
         + ("available" if m.available else f"unavailable ({esc(m.reason or '')}), masked")
         + "</td><td>"
         + ("" if m.contribution is None else f"{m.contribution:+.3f}")
+        + "</td><td>"
+        + ("" if m.emotion is None else f"{esc(m.emotion)} {m.emotion_probability or 0:.2f}")
         + "</td></tr>"
         for m in p.modalities
     )
@@ -118,7 +120,8 @@ img{{max-width:100%}}</style></head><body>
  src="data:image/png;base64,{image}">
 <h2>Distribution ({esc(p.labels)})</h2><table>{dist}</table>
 <h2>Modalities</h2>
-<table><tr><th>modality</th><th>status</th><th>contribution</th></tr>{mods}</table>
+<table><tr><th>modality</th><th>status</th><th>contribution</th><th>its own reading</th></tr>
+{mods}</table>
 <p>Contribution: drop of the top class's probability when the modality is masked.</p>
 <h2>Subtitles</h2>{subtitles}
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
