@@ -59,6 +59,7 @@ from stages.ocr.quality import (  # noqa: E402
 )
 from stages.ocr.scan import Line  # noqa: E402
 from stages.ocr.stage import read_text  # noqa: E402
+from tests.stages.ocr import hard_cases  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "ocr.json"
 SHARED = Path(os.environ.get("CHFEN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "ocr"
@@ -110,6 +111,35 @@ def evaluate(cues: list[Span], script: list[TextSpan]) -> dict:
         "boundary_error_max_s": round(max(errors), 3) if errors else None,
         "boundary_error_mean_s": round(float(np.mean(errors)), 3) if errors else None,
     }
+
+
+def hard_case_clips(work: Path) -> dict[str, tuple[Path, list[TextSpan], list[str]]]:
+    """The two generated hard cases of issue 20: (clip, subtitles, words that must not reach a
+    cue)."""
+    return {
+        "light_busy_background": (
+            hard_cases.light_background_clip(work / "hard-light.mp4"),
+            hard_cases.LIGHT_SUBTITLES,
+            [],
+        ),
+        "word_on_shirt_in_band": (
+            hard_cases.shirt_word_clip(work / "hard-shirt.mp4"),
+            hard_cases.SHIRT_SUBTITLES,
+            [hard_cases.SHIRT_WORD.text],
+        ),
+    }
+
+
+def hard_case_rows(runs: dict[str, tuple[list[Span], list[TextSpan], list[str], dict]]) -> dict:
+    """Per hard clip: lines found, glued or spurious text, CER (and the OCR calls made)."""
+    out = {}
+    for name, (cues, script, foreign, measured) in runs.items():
+        row = evaluate(cues, script)
+        row["lines_found"] = row["n_reference"] - row["missing"]
+        row["glued"] = sum(any(w in c.text for w in foreign) for c in cues)
+        row["ocr_calls"] = measured["ocr_calls"]
+        out[name] = row
+    return out
 
 
 def load_seconds(backend: str, params: OcrParams) -> float:
@@ -269,6 +299,7 @@ def main() -> None:
     params = OcrParams()
     args.work.mkdir(parents=True, exist_ok=True)
     clips = {name: make_clip(args.work, name, args.seconds) for name in CLIPS}
+    hard_clips = hard_case_clips(args.work)
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     results["about"] = (__doc__ or "").strip().splitlines()[0]
     results["clips"] = {
@@ -297,6 +328,11 @@ def main() -> None:
             row = {**per_minute(measured, args.seconds), **evaluate(cues, script)}
             results["naive_loop"][name] = row
             print("naive", name, json.dumps(row))
+        naive_hard = {}
+        for name, (clip, script, foreign) in hard_clips.items():
+            cues, measured = run_naive(clip, params)
+            naive_hard[name] = (cues, script, foreign, measured)
+        results["naive_loop"]["hard_cases"] = hard_case_rows(naive_hard)
     for backend in args.backends:
         load_s = loads[backend]
         if isinstance(load_s, Exception):
@@ -325,6 +361,12 @@ def main() -> None:
                 )
             row["clips"][name] = clip_row
             print(backend, name, json.dumps(clip_row, ensure_ascii=False))
+        hard = {}
+        for name, (clip, script, foreign) in hard_clips.items():
+            cues, measured = run_stage(clip, backend, params)
+            hard[name] = (cues, script, foreign, measured)
+        row["hard_cases"] = hard_case_rows(hard)
+        print(backend, "hard cases", json.dumps(row["hard_cases"], ensure_ascii=False))
         if not args.no_real:
             row["real_clips"] = real_clips(backend, params)
         row["environment"] = environment()

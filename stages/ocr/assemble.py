@@ -41,7 +41,7 @@ def classify(scan: Scan, params: OcrParams) -> tuple[list[Track], tuple[int, int
     mark_static(band_tracks, len(scan.band), share, scan.width)
     mark_static(upper_tracks, len(scan.upper), share, scan.width)
     band = learn_band(band_tracks, scan.height)
-    mark_subtitles(band_tracks, band)
+    mark_subtitles(band_tracks, band, scan.width)
     return band_tracks + upper_tracks, band
 
 

@@ -4,13 +4,15 @@ Lines are first linked over consecutive checks of their region into *tracks* (sa
 text, allowing a short OCR gap). A track present in at least ``static_min_share`` of its region's
 checks is static: a watermark, logo or channel name. It stays on-screen text but never becomes a
 subtitle cue. (One exception: a horizontally centred line in the band that persists while no
-other band text changes is a subtitle shown for the whole clip, not a logo.)
+other centred band text changes is a subtitle shown for the whole clip, not a logo; text off the
+centre, such as a word on a passing shirt, does not make it a logo.)
 
 The subtitle band is learned per video from where the remaining band lines recur: every distinct
 track votes for the rows it covers; the band is the run of rows around the most-voted row that
 keep at least ``BAND_VOTE_SHARE`` of its votes, bridging gaps up to one line height (so the two
 lines of bilingual subtitles form one band). Tracks centred inside the band are subtitles; the
-rest (captions, name tags, tickers) are other on-screen text.
+rest (captions, name tags, tickers) are other on-screen text, and so is band text that breaks
+the subtitle layout: a row off the centre or of another size (``mark_subtitles``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SAME_PLACE_TEXT = 0.5
 NEAR_PLACE_IOU = 0.3
 BAND_VOTE_SHARE = 0.1
 CENTRED = 0.1  # |centre x - frame centre| below this share of the width
+HEIGHT_RATIO = 1.8  # subtitle rows: line heights within this factor of the centred rows' median
 MIN_STATIC_CHECKS = 3
 
 
@@ -104,13 +107,18 @@ def mark_static(tracks: list[Track], n_checks: int, share: float, width: int) ->
         t for t in tracks if t.n_checks >= MIN_STATIC_CHECKS and t.n_checks >= share * n_checks
     ]
     ids = {id(t) for t in persistent}
-    changing_band = [t for t in tracks if t.region == "band" and id(t) not in ids]
+    changing_band = [
+        t for t in tracks if t.region == "band" and id(t) not in ids and _centred(t, width)
+    ]
     for track in persistent:
-        x0, _, x1, _ = track.box
-        centred = abs((x0 + x1) / 2 - width / 2) < CENTRED * width
-        if track.region == "band" and centred and not changing_band:
+        if track.region == "band" and _centred(track, width) and not changing_band:
             continue
         track.kind = "watermark"
+
+
+def _centred(track: Track, width: int) -> bool:
+    x0, _, x1, _ = track.box
+    return abs((x0 + x1) / 2 - width / 2) < CENTRED * width
 
 
 def learn_band(tracks: list[Track], height: int) -> tuple[int, int] | None:
@@ -146,13 +154,50 @@ def learn_band(tracks: list[Track], height: int) -> tuple[int, int] | None:
     return top, bottom
 
 
-def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None) -> None:
-    """Non-static band tracks centred vertically inside ``band`` become subtitles."""
+def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None, width: int) -> None:
+    """Non-static band tracks centred vertically inside ``band`` are subtitle candidates. A cue
+    holds subtitle lines only, told apart by geometry before any text is merged: when some
+    candidates' rows are horizontally centred (the usual subtitle layout), a candidate is a
+    subtitle only if its row is centred too and its line height is within ``HEIGHT_RATIO`` of
+    the centred rows' median. Other text in the band (a word printed on a shirt, a name tag)
+    stays on-screen text. A row is judged by the union of the candidate lines beside it in the
+    same check, so a subtitle the detector split into two boxes is still one centred row."""
     if band is None:
         return
-    for track in tracks:
-        if track.region != "band" or track.kind == "watermark":
-            continue
-        _, y0, _, y1 = track.box
-        if band[0] <= (y0 + y1) / 2 <= band[1]:
+    candidates = [
+        t
+        for t in tracks
+        if t.region == "band"
+        and t.kind != "watermark"
+        and band[0] <= (t.box[1] + t.box[3]) / 2 <= band[1]
+    ]
+    by_check: dict[int, list[Line]] = {}
+    for track in candidates:
+        for ci, line in track.observations:
+            by_check.setdefault(ci, []).append(line)
+    centred = [t for t in candidates if _row_offset(t, by_check, width) < CENTRED * width]
+    if not centred:  # e.g. left-aligned subtitles: no layout to hold the candidates to
+        for track in candidates:
             track.kind = "subtitle"
+        return
+    reference = statistics.median(_height(t) for t in centred)
+    for track in centred:
+        if 1 / HEIGHT_RATIO <= _height(track) / reference <= HEIGHT_RATIO:
+            track.kind = "subtitle"
+
+
+def _height(track: Track) -> float:
+    _, y0, _, y1 = track.box
+    return max(y1 - y0, 1.0)
+
+
+def _row_offset(track: Track, by_check: dict[int, list[Line]], width: int) -> float:
+    """Median over the track's checks of how far the centre of its row (the lines of that check
+    at its height) lies from the frame's centre, in pixels."""
+    offsets = []
+    for ci, line in track.observations:
+        cy, half = (line.box[1] + line.box[3]) / 2, (line.box[3] - line.box[1]) / 2
+        row = [ln for ln in by_check[ci] if abs((ln.box[1] + ln.box[3]) / 2 - cy) <= half]
+        x0, x1 = min(ln.box[0] for ln in row), max(ln.box[2] for ln in row)
+        offsets.append(abs((x0 + x1) / 2 - width / 2))
+    return statistics.median(offsets)

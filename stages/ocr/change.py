@@ -17,6 +17,12 @@ at most ``WORK_WIDTH`` wide):
 text fading in over several frames, the second text appearing just after a scene cut (where,
 against the old picture, it merges with the cut's edges). Either test above its threshold means
 "run the detector"; otherwise the last reading still holds.
+
+Stroke pixels need contrast: a line with a thin or grey outline over a light, busy picture has
+almost none (a white glyph on near-white), so the tests above cannot see it arrive. ``settled``
+is the text-likeness test that does not depend on stroke contrast: pixels that changed since the
+last reading but hold still since the previous frame (burned-in text stays put; moving picture
+does not), clustered like a run of text. It sees such a line one sampled frame after it appears.
 """
 
 from __future__ import annotations
@@ -122,6 +128,17 @@ def new_text(ref: Signature | None, cur: Signature, known: list[Box]) -> list[tu
     """Text-like clusters of new strokes outside the ``known`` boxes (region pixels), with
     their stroke pixel counts."""
     mask = _fresh(ref, cur)
+    for box in known:
+        mask[_window(cur, box)] = False
+    return text_blobs(mask, cur.scale)
+
+
+def settled(
+    ref: Signature, prev: Signature, cur: Signature, known: list[Box]
+) -> list[tuple[Box, int]]:
+    """Text-like clusters (outside the ``known`` boxes) of pixels that changed grey level since
+    ``ref`` but not since ``prev``: new content that holds still, whatever its contrast."""
+    mask = (np.abs(cur.gray - ref.gray) > DELTA) & (np.abs(cur.gray - prev.gray) <= DELTA // 2)
     for box in known:
         mask[_window(cur, box)] = False
     return text_blobs(mask, cur.scale)

@@ -27,6 +27,7 @@ from stages.ocr.change import (
     new_text,
     per_column,
     same_size,
+    settled,
     signature,
     vanished,
 )
@@ -71,6 +72,7 @@ class ScanStats:
     recognitions: int = 0  # line crops recognised
     reused_lines: int = 0  # detected lines that kept their earlier reading
     vanished: int = 0  # checks where lines only disappeared (no detector needed)
+    settle_checks: int = 0  # checks that also ran the contrast-free settled-text test
     decode_s: float = 0.0
     ocr_s: float = 0.0
 
@@ -145,6 +147,11 @@ class RegionReader:
         boxes = [self._local(line.box) for line in text]
         if per_column(self._new_text(sig, boxes), sig) > self.params.change_new:
             return "changed"
+        prev = self._prev
+        if prev is not None and prev is not ref and same_size(prev, sig):
+            self.stats.settle_checks += 1
+            if per_column(settled(ref, prev, sig, boxes), sig) > self.params.change_new:
+                return "changed"
         lost = [line for line in text if self._lost(line, sig)]
         if not lost:
             return "same"
