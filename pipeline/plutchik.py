@@ -17,9 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 Valence = Literal["positive", "negative", "neutral"]
-Granularity = Literal[
-    "emotion24", "primary8", "valence3", "emotion24+neutral", "primary8+neutral"
-]
+Granularity = Literal["emotion24", "primary8", "valence3", "emotion24+neutral", "primary8+neutral"]
 GRANULARITIES: tuple[Granularity, ...] = ("emotion24", "primary8", "valence3")
 # A label space with this suffix has neutral as a class of its own (after the emotions); in
 # valence3 neutral is always the neutral valence.
