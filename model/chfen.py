@@ -20,6 +20,10 @@
    (``train.branch_loss``) and hides each cross-modal branch (joint, tv, va) from a sample's
    mix with probability ``branch_dropout``, so that the few-parameter modality heads carry the
    prediction and the cross-modal ones add to it instead of memorising a small train split.
+   With ``linear_head``, one more branch is a linear read-out of each modality's standardised
+   input features averaged over time (what a linear probe sees), the modalities a video has
+   averaged: on a few dozen items this branch alone is as good as a probe, and the gate learns
+   how much of the attention branches to add to it.
 
 The hybrid model also returns ``step_attention`` (batch, 2, steps): for each pair (tv, va), the
 share of the queries' cross-attention (mean over queries and heads) that fell on each time step,
@@ -37,6 +41,7 @@ import torch
 from torch import nn
 
 from model.config import ModelConfig
+from model.data import STREAMS
 from model.layers import AttentionPool, Standardize, masked_mean, mlp, time_encoding
 
 TOKEN_TYPES = (
@@ -93,7 +98,12 @@ class CHFEN(nn.Module):
             self.branch_heads = nn.ModuleDict(
                 {b: mlp(d, d, n_classes, cfg.dropout) for b in BRANCHES}
             )
-            self.gate = nn.Parameter(torch.zeros(1 + len(BRANCHES)))
+            self.linear = nn.ModuleDict(
+                {m: nn.Linear(self._width(m), n_classes) for m in cfg.modalities}
+                if cfg.linear_head
+                else {}
+            )
+            self.gate = nn.Parameter(torch.zeros(1 + len(BRANCHES) + int(cfg.linear_head)))
         elif cfg.fusion == "early":
             self.early = mlp(len(EARLY_LATE_PARTS) * d, 2 * d, n_classes, cfg.dropout)
         else:
@@ -106,13 +116,19 @@ class CHFEN(nn.Module):
         """What each row of ``forward``'s ``branches`` is: the joint head, the coupled pairs and
         one head per modality (hybrid), or one head per modality (late)."""
         if self.cfg.fusion == "hybrid":
-            return ("joint", *BRANCHES)
+            return ("joint", *BRANCHES, *(("linear",) if self.cfg.linear_head else ()))
         return EARLY_LATE_PARTS if self.cfg.fusion == "late" else ()
+
+    def _width(self, modality: str) -> int:
+        return sum(self.cfg.dims[s] for s, _ in STREAMS[modality][1] if s in self.inputs)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         tokens = self._tokens(batch)
         pooled, present = self._pooled(tokens)
         if self.cfg.fusion == "hybrid":
+            if self.cfg.linear_head:
+                linear, available = self._linear(batch)
+                pooled, present = {**pooled, "linear": linear}, torch.cat([present, available], 1)
             return self._hybrid(tokens, pooled, present)
         if self.cfg.fusion == "early":
             stacked = torch.cat([pooled[m] for m in EARLY_LATE_PARTS], dim=-1)
@@ -225,7 +241,10 @@ class CHFEN(nn.Module):
         encoded = self.decision(tokens, src_key_padding_mask=~mask)
         pooled = self.pool(encoded, mask)
         branch_inputs = {"tv": fused["tv"].mean(1), "va": fused["va"].mean(1), **pooled_parts}
-        branch_logits = torch.stack([self.branch_heads[b](branch_inputs[b]) for b in BRANCHES], 1)
+        heads = [self.branch_heads[b](branch_inputs[b]) for b in BRANCHES]
+        if "linear" in pooled_parts:
+            heads.append(pooled_parts["linear"])
+        branch_logits = torch.stack(heads, 1)
         joint = self.joint_head(pooled)
         all_logits = torch.cat([joint.unsqueeze(1), branch_logits], dim=1)
         cross = torch.stack([torch.ones_like(available["tv"]), available["tv"], available["va"]], 1)
@@ -244,6 +263,32 @@ class CHFEN(nn.Module):
             "gate": weights,
             "step_attention": torch.stack(step_attention, dim=1),
         }
+
+    def _linear(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, present) of the linear branch: per modality a linear map of its standardised
+        streams (per-step ones averaged over their real steps), averaged over the modalities a
+        video has."""
+        logits, present = [], []
+        for m in self.cfg.modalities:
+            parts, found = [], []
+            for stream, kind in STREAMS[m][1]:
+                if stream not in self.inputs:
+                    continue
+                x = self.inputs[stream][0](batch[stream].float())
+                mask = self._mask(batch, m, stream)
+                if kind == "sequence":
+                    parts.append(masked_mean(x, mask))
+                    found.append(mask.any(dim=1))
+                else:
+                    parts.append(x * mask.unsqueeze(-1))
+                    found.append(mask)
+            logits.append(self.linear[m](self.dropout(torch.cat(parts, dim=-1))))
+            present.append(torch.stack(found, 1).any(dim=1))
+        w = torch.stack(present, 1).float()
+        mixed = (torch.stack(logits, 1) * w.unsqueeze(-1)).sum(1) / w.sum(1, keepdim=True).clamp(
+            min=1
+        )
+        return mixed, w.sum(1, keepdim=True) > 0
 
     # -- early / late fusion ----------------------------------------------------------------
 

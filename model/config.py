@@ -27,6 +27,7 @@ class ModelConfig(BaseModel):
     n_layers: int = 1
     dropout: float = 0.1
     branch_dropout: float = 0.0
+    linear_head: bool = False  # False for models saved before the linear branch existed
 
     @classmethod
     def from_params(
@@ -47,4 +48,5 @@ class ModelConfig(BaseModel):
             n_layers=train.n_layers,
             dropout=train.dropout,
             branch_dropout=train.branch_dropout,
+            linear_head=train.linear_head,
         )

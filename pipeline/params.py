@@ -334,6 +334,9 @@ class TrainParams(Section):
     modality_dropout: float = Field(default=0.15, ge=0, lt=1)
     branch_loss: float = Field(default=1.0, ge=0)
     branch_dropout: float = Field(default=0.5, ge=0, lt=1)
+    linear_head: bool = Field(
+        default=False, description="CHFEN: a linear read-out of the pooled inputs as one branch"
+    )
     soft_labels: bool = True
     modality_labels: bool = Field(
         default=True,
