@@ -84,6 +84,11 @@ def test_meld_keeps_neutral_utterances(meld):
     assert {e.split for e in manifests["test"]} == {"test"}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 16 open: on 400 MELD rows CHFEN scored macro-F1 0.298 against the probe's "
+    "0.426 (seed 0); on the full tables 0.382 against 0.395",
+)
 def test_meld_chfen_is_not_far_below_the_probe(meld):
     out, _ = meld
     rows = out["runs"][0]["rows"]
