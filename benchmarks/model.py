@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import statistics
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -34,22 +35,26 @@ from sklearn.model_selection import StratifiedGroupKFold
 from model.data import FeatureDataset, collate, loader
 from model.inference import predict
 from model.train import train
-from pipeline.params import ALL_MODALITIES, TrainParams, load_params
+from pipeline.params import ALL_MODALITIES, TrainParams, load_params, merged
 from pipeline.plutchik import label_space
 from pipeline.records import ManifestEntry
 from pipeline.video_stage import read_manifest
 from pipeline.work import WorkItem
 from stages.embed import audio, text, visual
 from stages.embed.job import Upstream
+from stages.labels.schema import read_labelled
 
 VARIANTS: dict[str, dict] = {
     "chfen": {},
-    "chfen_early_fusion": {"fusion": "early"},
-    "chfen_late_fusion": {"fusion": "late"},
-    "chfen_no_conditional_query": {"conditional_query": False},
-    "chfen_no_face_scene_fusion": {"face_scene_fusion": False},
-    "late_mlp": {"model": "late_mlp"},
-    **{f"unimodal_{m}": {"model": "unimodal", "modalities": (m,)} for m in ALL_MODALITIES},
+    "chfen_early_fusion": {"architecture": {"fusion": "early"}},
+    "chfen_late_fusion": {"architecture": {"fusion": "late"}},
+    "chfen_no_conditional_query": {"architecture": {"conditional_query": False}},
+    "chfen_no_face_scene_fusion": {"architecture": {"face_scene_fusion": False}},
+    "late_mlp": {"architecture": {"model": "late_mlp"}},
+    **{
+        f"unimodal_{m}": {"architecture": {"model": "unimodal"}, "task": {"modalities": (m,)}}
+        for m in ALL_MODALITIES
+    },
 }
 
 
@@ -81,11 +86,15 @@ def fold_job(job: tuple) -> tuple[str, int, np.ndarray, np.ndarray, np.ndarray]:
 
     def subset(idx) -> FeatureDataset:
         chosen = [entries[i] for i in idx]
-        return FeatureDataset(chosen, features, params.modalities, params.labels)
+        return FeatureDataset(chosen, features, params.task.modalities, params.task.labels)
 
     result = train(subset(train_idx), subset(val), params)
     probs, targets = predict(result.model, subset(test))
     return name, seed, test, probs.argmax(1), targets.argmax(1)
+
+
+def _seeded(base: TrainParams, overrides: dict, seed: int) -> TrainParams:
+    return base.changed(merged(overrides, {"optim": {"seed": seed}}))
 
 
 def compare(
@@ -93,7 +102,15 @@ def compare(
 ) -> dict:
     n = len(read_manifest(manifest))
     jobs = [
-        (name, base.model_copy(update={**overrides, "seed": seed}), manifest, features, k, f, seed)
+        (
+            name,
+            base.changed(merged(overrides, {"optim": {"seed": seed}})),
+            manifest,
+            features,
+            k,
+            f,
+            seed,
+        )
         for name, overrides in VARIANTS.items()
         for seed in seeds
         for f in range(k)
@@ -104,7 +121,7 @@ def compare(
         for name, seed, test, pred, true in pool.map(fold_job, jobs):
             predicted[name, seed][test] = pred
             truth[test] = true
-    labels = list(range(len(label_space(base.labels).classes)))
+    labels = list(range(len(label_space(base.task.labels).classes)))
     results = {}
     for name in VARIANTS:
         f1s = [
@@ -126,14 +143,14 @@ def compare(
 def throughput(manifest: Path, features: Path, base: TrainParams, params_path: Path) -> dict:
     """Samples per second through one training step from the store, against the same model fed
     by running the offline encoders on the raw clips at load time."""
-    torch.set_num_threads(base.threads)
-    ds = datasets(manifest, features, base.modalities, base.labels)["train"]
-    result = train(ds, None, base.model_copy(update={"epochs": 1}))
+    torch.set_num_threads(base.optim.threads)
+    ds = datasets(manifest, features, base.task.modalities, base.task.labels)["train"]
+    result = train(ds, None, base.changed({"optim": {"epochs": 1}}))
     model = result.model
     optimiser = torch.optim.AdamW(model.parameters(), lr=1e-4)
     start, n = time.perf_counter(), 0
     for _ in range(3):
-        for batch in loader(ds, base.batch_size, shuffle=True):
+        for batch in loader(ds, base.optim.batch_size, shuffle=True):
             model.train()
             loss = torch.nn.functional.cross_entropy(model(batch)["logits"], batch["label"])
             optimiser.zero_grad()
@@ -157,7 +174,7 @@ def throughput(manifest: Path, features: Path, base: TrainParams, params_path: P
         f.unlink()
     scratch.rmdir()
 
-    test = datasets(manifest, features, base.modalities, base.labels)["test"]
+    test = datasets(manifest, features, base.task.modalities, base.task.labels)["test"]
     model.eval()
     with torch.inference_mode():
         start = time.perf_counter()
@@ -175,6 +192,7 @@ def throughput(manifest: Path, features: Path, base: TrainParams, params_path: P
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--manifest", type=Path, default=Path("data/interim/manifest.jsonl"))
+    parser.add_argument("--labels", type=Path, default=Path("data/interim/labels.jsonl"))
     parser.add_argument("--features", type=Path, default=Path("data/features"))
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--seeds", type=int, default=3)
@@ -183,14 +201,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/model.json"))
     args = parser.parse_args()
     base = load_params(args.params).train
+    # the labelled videos, joined with their labels once, as the manifest every job reads
+    joined = Path(tempfile.mkdtemp(prefix="chfen-model-")) / "labelled.jsonl"
+    entries = read_labelled(args.manifest, args.labels)
+    joined.write_text("".join(e.model_dump_json() + "\n" for e in entries), encoding="utf-8")
     seeds = list(range(args.seeds))
     start = time.perf_counter()
-    models = compare(args.manifest, args.features, base, seeds, args.folds, args.workers)
+    models = compare(joined, args.features, base, seeds, args.folds, args.workers)
     result = {
         "generated_by": "python -m benchmarks.model",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "manifest": str(args.manifest),
-        "videos": len(read_manifest(args.manifest)),
+        "videos": len(entries),
         "seeds": seeds,
         "protocol": (
             f"grouped (account) stratified {args.folds}-fold cross-validation per seed: train on "
@@ -200,7 +222,7 @@ def main() -> None:
         ),
         "comparison_seconds": round(time.perf_counter() - start, 1),
         "models": models,
-        "speed": throughput(args.manifest, args.features, base, args.params),
+        "speed": throughput(joined, args.features, base, args.params),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -12,9 +12,9 @@ protocol (the classes present in the test data), mean and std over the seeds.
 
 - RAVDESS, audio only (``--ravdess-train`` actors 1-8, ``--ravdess-test`` actors 9-12 of the
   shared ``emotion/ravdess``): 8 classes incl. neutral. Imported with ``levels=basic`` and
-  ``train.labels: emotion24+neutral``, so calm (serenity) stays apart from happy (joy).
+  ``train.task.labels: emotion24+neutral``, so calm (serenity) stays apart from happy (joy).
 - MELD, text only (``--meld-train`` train table, ``--meld-test`` dev table): 7 classes incl.
-  neutral (``train.labels: primary8+neutral``).
+  neutral (``train.task.labels: primary8+neutral``).
 
 ``--work`` keeps the imported, cleaned and embedded data between runs (the stages' per-video
 cache lives there too), so a second run only trains and scores. Timings come from a shared
@@ -42,7 +42,7 @@ from model.factory import save
 from model.train import train
 from pipeline.importers import import_dataset
 from pipeline.importers.selection import Selection, parse_ranges
-from pipeline.params import load_params
+from pipeline.params import load_params, merged
 from pipeline.records import ManifestEntry
 from stages.clean import stage as clean
 from stages.embed import stage as embed
@@ -95,10 +95,8 @@ def ravdess(shared: Path, train: Path | None, test: Path | None, actors: tuple[s
         # measured on this protocol (3 seeds, macro-F1): batch 16 with modality dropout 0.15
         # 0.336, batch 8 without it 0.377; the linear branch 0.266
         train={
-            "labels": "emotion24+neutral",
-            "modalities": ["vocals", "music"],
-            "batch_size": 8,
-            "modality_dropout": 0.0,
+            "task": {"labels": "emotion24+neutral", "modalities": ["vocals", "music"]},
+            "optim": {"batch_size": 8, "modality_dropout": 0.0},
         },
     )
 
@@ -114,7 +112,10 @@ def meld(shared: Path, train: Path | None, test: Path | None, rows: int | None =
         test_selection=Selection(split="test"),
         modalities=("text",),
         # the configuration of the measured run (one seed: 390 CPU s of training)
-        train={"labels": "primary8+neutral", "modalities": ["title"], "linear_head": True},
+        train={
+            "architecture": {"linear_head": True},
+            "task": {"labels": "primary8+neutral", "modalities": ["title"]},
+        },
         rows=rows,
     )
 
@@ -130,7 +131,7 @@ class Workspace:
         data["profile"] = "offline"
         data["runner"] = {**data.get("runner", {}), "cache_dir": str(self.root / "cache")}
         data["labels"] = {**data.get("labels", {}), **LABELS}
-        data["train"] = {**data.get("train", {}), **train}
+        data["train"] = merged(data.get("train", {}), train)
         path = self.root / f"params-{name}.yaml"
         path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         load_params(path)  # fail here, naming the key, if an override does not fit the schema
@@ -216,7 +217,8 @@ def train_and_score(
 ) -> dict[str, Any]:
     """One seed: train on the train source's train split (early stopping on its val split),
     score model, probe and majority on every item of the test source."""
-    params = ws.params(f"{p.name}-seed{seed}", {**p.train, **train_params, "seed": seed})
+    changes = merged(merged(p.train, train_params), {"optim": {"seed": seed}})
+    params = ws.params(f"{p.name}-seed{seed}", changes)
     cfg = load_params(params, section="train").train
     manifest, features = data["train"]
     entries = labelled(manifest)
@@ -283,7 +285,7 @@ def run_protocol(
     return {
         "train_source": str(p.train_source),
         "test_source": str(p.test_source),
-        "train": {**p.train, **train_params},
+        "train": merged(p.train, train_params),
         "seeds": seeds,
         "summary": summarise(runs),
         "runs": runs,
@@ -337,7 +339,10 @@ def main() -> None:
     parser.add_argument("--meld-test", type=Path, default=None, help="a *_sent_emo.csv table")
     parser.add_argument("--meld-rows", type=int, default=None, help="first N rows of each table")
     parser.add_argument(
-        "--train", type=json.loads, default={}, help='train.* overrides as JSON, e.g. {"lr": 1e-3}'
+        "--train",
+        type=json.loads,
+        default={},
+        help='train.* overrides as JSON, e.g. {"optim": {"lr": 1e-3}}',
     )
     args = parser.parse_args()
     protocols = {

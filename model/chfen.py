@@ -17,7 +17,7 @@
    heads read each coupled pair (text-visual, visual-acoustic) and each modality alone (its
    tokens mean-pooled, as in late fusion); a learned gate over the branches a video has mixes
    branch and joint logits. Training supervises every branch on its own as well
-   (``train.branch_loss``) and hides each cross-modal branch (joint, tv, va) from a sample's
+   (``train.task.branch_loss``) and hides each cross-modal branch (joint, tv, va) from a sample's
    mix with probability ``branch_dropout``, so that the few-parameter modality heads carry the
    prediction and the cross-modal ones add to it instead of memorising a small train split.
    With ``linear_head``, one more branch is a linear read-out of each modality's standardised

@@ -118,37 +118,37 @@ def train(
     params: TrainParams,
     log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainResult:
-    gen = seed_everything(params.seed)
-    torch.set_num_threads(params.threads)
-    cfg = ModelConfig.from_params(params, label_space(params.labels).classes, train_ds.dims)
+    gen = seed_everything(params.optim.seed)
+    torch.set_num_threads(params.optim.threads)
+    cfg = ModelConfig.from_params(params, label_space(params.task.labels).classes, train_ds.dims)
     model = build(cfg)
     set_stats(model, feature_stats(train_ds))
     # modality heads learn the per-modality labels where annotators gave them
-    heads = (
-        model.branch_names() if params.modality_labels and hasattr(model, "branch_names") else ()
-    )
-    weights = class_weights(train_ds) if params.class_weights else torch.ones(train_ds.n_classes)
-    batches = loader(train_ds, params.batch_size, shuffle=True, gen=gen)
+    named = params.task.modality_labels and hasattr(model, "branch_names")
+    heads = model.branch_names() if named else ()
+    uniform = torch.ones(train_ds.n_classes)
+    weights = class_weights(train_ds) if params.task.class_weights else uniform
+    batches = loader(train_ds, params.optim.batch_size, shuffle=True, gen=gen)
     optimiser = torch.optim.AdamW(
-        model.parameters(), lr=params.lr, weight_decay=params.weight_decay
+        model.parameters(), lr=params.optim.lr, weight_decay=params.optim.weight_decay
     )
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimiser, T_max=max(1, params.epochs * len(batches))
+        optimiser, T_max=max(1, params.optim.epochs * len(batches))
     )
     monitor = val_ds if val_ds is not None and len(val_ds) else train_ds
     best: dict[str, Any] = {"f1": -1.0, "loss": float("inf"), "epoch": 0, "state": None}
     history = []
     stale = 0
-    for epoch in range(1, params.epochs + 1):
+    for epoch in range(1, params.optim.epochs + 1):
         model.train()
         total, seen = 0.0, 0
         for batch in batches:
-            batch = modality_dropout(batch, cfg.modalities, params.modality_dropout, gen)
+            batch = modality_dropout(batch, cfg.modalities, params.optim.modality_dropout, gen)
             out = model(batch)
-            loss = loss_fn(out["logits"], batch, weights, params.soft_labels)
-            if params.branch_loss > 0:
-                loss = loss + params.branch_loss * branch_loss(
-                    out, batch, weights, params.soft_labels, heads
+            loss = loss_fn(out["logits"], batch, weights, params.task.soft_labels)
+            if params.task.branch_loss > 0:
+                loss = loss + params.task.branch_loss * branch_loss(
+                    out, batch, weights, params.task.soft_labels, heads
                 )
             optimiser.zero_grad()
             loss.backward()
@@ -160,7 +160,7 @@ def train(
         row = {"train/loss": total / max(seen, 1)}
         for name, ds in (("train", train_ds), ("val", monitor)):
             probs, targets = predict(model, ds)
-            s = scores(probs, targets, params.labels)
+            s = scores(probs, targets, params.task.labels)
             row[f"{name}/accuracy"], row[f"{name}/macro_f1"] = s["accuracy"], s["macro_f1"]
             if name == "val":
                 row["val/loss"] = float(
@@ -184,7 +184,7 @@ def train(
             stale = 0
         else:
             stale += 1
-            if stale >= params.patience:
+            if stale >= params.optim.patience:
                 break
     model.load_state_dict(best["state"])
     model.eval()

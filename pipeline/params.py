@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import yaml
 from pydantic import (
@@ -35,6 +35,22 @@ class Section(BaseModel):
         """A stable hash of this section's values: part of every per-video cache key."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    def changed(self, changes: dict[str, Any]) -> Self:
+        """A validated copy with ``changes`` applied, nested sections merged key by key (e.g.
+        ``train.changed({"optim": {"epochs": 1}})``)."""
+        return self.model_validate(merged(self.model_dump(), changes))
+
+
+def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` applied, nested mappings merged key by key."""
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 class TaskResources(Section):
@@ -317,48 +333,78 @@ Modality = Literal["title", "visual", "text", "vocals", "music"]
 ALL_MODALITIES: tuple[Modality, ...] = ("title", "visual", "text", "vocals", "music")
 
 
-class TrainParams(Section):
+class ArchitectureParams(Section):
+    """``train.architecture``: the network. The saved model config (``model.config``) is this
+    section plus what the data decides (classes, modalities, input dims)."""
+
     model: Literal["chfen", "late_mlp", "unimodal"] = "chfen"
-    labels: Literal[
-        "primary8", "emotion24", "valence3", "primary8+neutral", "emotion24+neutral"
-    ] = "primary8"
-    modalities: tuple[Modality, ...] = ALL_MODALITIES
     fusion: Literal["hybrid", "early", "late"] = "hybrid"
     conditional_query: bool = True
     face_scene_fusion: bool = True
+    linear_head: bool = Field(
+        default=False, description="CHFEN: a linear read-out of the pooled inputs as one branch"
+    )
     d_model: int = Field(default=64, ge=8)
     n_queries: int = Field(default=4, ge=1)
     n_heads: int = Field(default=4, ge=1)
     n_layers: int = Field(default=1, ge=1)
     dropout: float = Field(default=0.1, ge=0, lt=1)
-    modality_dropout: float = Field(default=0.15, ge=0, lt=1)
-    branch_loss: float = Field(default=1.0, ge=0)
-    branch_dropout: float = Field(default=0.5, ge=0, lt=1)
-    linear_head: bool = Field(
-        default=False, description="CHFEN: a linear read-out of the pooled inputs as one branch"
-    )
+
+    @model_validator(mode="after")
+    def _heads(self) -> ArchitectureParams:
+        if self.d_model % self.n_heads:
+            raise ValueError("d_model must be a multiple of n_heads")
+        return self
+
+
+class TaskParams(Section):
+    """``train.task``: what is learned from what: label space, modalities, losses."""
+
+    labels: Literal[
+        "primary8", "emotion24", "valence3", "primary8+neutral", "emotion24+neutral"
+    ] = "primary8"
+    modalities: tuple[Modality, ...] = ALL_MODALITIES
     soft_labels: bool = True
     modality_labels: bool = Field(
         default=True,
         description="per-modality labels, where annotators gave them, supervise the modality heads",
     )
     class_weights: bool = True
+    branch_loss: float = Field(default=1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _modalities(self) -> TaskParams:
+        if not self.modalities or len(set(self.modalities)) != len(self.modalities):
+            raise ValueError("modalities must list at least one modality, each once")
+        return self
+
+
+class OptimParams(Section):
+    """``train.optim``: how the weights are fitted: optimiser, schedule, dropout schedules,
+    early stopping, seed and threads."""
+
     lr: float = Field(default=2e-3, gt=0)
     weight_decay: float = Field(default=0.01, ge=0)
     epochs: int = Field(default=80, ge=1)
     batch_size: int = Field(default=16, ge=1)
     patience: int = Field(default=15, ge=1)
+    modality_dropout: float = Field(default=0.15, ge=0, lt=1)
+    branch_dropout: float = Field(default=0.5, ge=0, lt=1)
     seed: int = 0
     threads: int = Field(default=1, ge=1, description="torch intra-op threads")
 
+
+class TrainParams(Section):
+    """The train section, grouped by concern: ``architecture``, ``task`` and ``optim``."""
+
+    architecture: ArchitectureParams = ArchitectureParams()
+    task: TaskParams = TaskParams()
+    optim: OptimParams = OptimParams()
+
     @model_validator(mode="after")
     def _consistent(self) -> TrainParams:
-        if not self.modalities or len(set(self.modalities)) != len(self.modalities):
-            raise ValueError("modalities must list at least one modality, each once")
-        if self.model == "unimodal" and len(self.modalities) != 1:
+        if self.architecture.model == "unimodal" and len(self.task.modalities) != 1:
             raise ValueError("the unimodal model takes exactly one modality")
-        if self.d_model % self.n_heads:
-            raise ValueError("d_model must be a multiple of n_heads")
         return self
 
 

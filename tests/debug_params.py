@@ -10,23 +10,33 @@ from typing import Any
 
 import yaml
 
+from pipeline.params import TrainParams, merged
+
 DEBUG: dict[str, Any] = {
     "profile": "offline",
     "runner": {"workers": 1, "max_failure_ratio": 0.5},
-    "train": {"epochs": 3, "patience": 3, "batch_size": 8, "d_model": 16, "n_heads": 2},
+    "train": {
+        "architecture": {"d_model": 16, "n_heads": 2},
+        "optim": {"epochs": 3, "patience": 3, "batch_size": 8},
+    },
 }
 TINY_TRAIN = DEBUG["train"]
 
 
-def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``changes`` applied section by section (nested mappings merged)."""
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merged(out[key], value)
-        else:
-            out[key] = value
-    return out
+def train_params(tiny: bool = True, **fields: Any) -> TrainParams:
+    """The train section (the debug one's tiny network and short schedule unless ``tiny`` is
+    False) with ``fields`` set, each in the group that declares it (``fusion`` in
+    ``architecture``, ``labels`` in ``task``, ``epochs`` in ``optim``)."""
+    groups = TrainParams.model_fields
+    changes: dict[str, dict[str, Any]] = {}
+    for name, value in fields.items():
+        group = next(
+            g
+            for g, f in groups.items()
+            if name in f.annotation.model_fields  # type: ignore[union-attr]
+        )
+        changes.setdefault(group, {})[name] = value
+    return TrainParams().changed(merged(TINY_TRAIN if tiny else {}, changes))
 
 
 def debug_params(path: Path, cache_dir: Path | None = None, **sections: Any) -> Path:

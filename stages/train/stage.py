@@ -30,7 +30,7 @@ def run(
     if not by_split["train"]:
         raise ParamsError(f"{manifest}: no videos in the train split")
     train_ds, val_ds = (
-        FeatureDataset(by_split[s], features, params.modalities, params.labels)
+        FeatureDataset(by_split[s], features, params.task.modalities, params.task.labels)
         for s in ("train", "val")
     )
     with _live(live_dir) as live:

@@ -8,8 +8,9 @@ from model.factory import build as build_model
 from model.factory import load, save, set_stats
 from model.inference import hide_modalities, predict
 from model.train import branch_loss, loss_fn, seed_everything, train
-from pipeline.params import ALL_MODALITIES, TrainParams
+from pipeline.params import ALL_MODALITIES
 from pipeline.plutchik import label_space
+from tests.debug_params import train_params
 from tests.model.synthetic_store import build
 
 
@@ -22,8 +23,8 @@ def data(tmp_path_factory):
 
 
 def make(ds, **overrides):
-    params = TrainParams(**overrides)
-    cfg = ModelConfig.from_params(params, label_space(params.labels).classes, ds.dims)
+    params = train_params(tiny=False, **overrides)
+    cfg = ModelConfig.from_params(params, label_space(params.task.labels).classes, ds.dims)
     torch.manual_seed(0)
     model = build_model(cfg)
     set_stats(model, feature_stats(ds))
@@ -160,7 +161,7 @@ def test_training_is_deterministic_and_learns(data):
     val_ds = FeatureDataset(
         [e for e in entries if e.split == "val"], root, ALL_MODALITIES, "primary8"
     )
-    params = TrainParams(epochs=15, patience=15, batch_size=8)
+    params = train_params(tiny=False, epochs=15, patience=15, batch_size=8)
     a = train(train_ds, val_ds, params)
     b = train(train_ds, val_ds, params)
     assert a.history == b.history

@@ -8,9 +8,9 @@ import torch
 from model.data import FeatureDataset
 from model.inference import infer, modality_heads
 from model.train import branch_loss, train
-from pipeline.params import ALL_MODALITIES, TrainParams
+from pipeline.params import ALL_MODALITIES
 from pipeline.plutchik import wheel
-from tests.debug_params import TINY_TRAIN
+from tests.debug_params import train_params
 from tests.model.synthetic_store import build
 
 NAMES = wheel().names
@@ -66,7 +66,7 @@ def test_a_labelled_modality_head_is_trained_on_its_own_label():
 
 @pytest.mark.parametrize("use", [True, False])
 def test_heads_follow_the_modality_labels_only_when_asked(data, use):
-    params = TrainParams(**{**TINY_TRAIN, "epochs": 80, "patience": 80}, modality_labels=use)
+    params = train_params(epochs=80, patience=80, modality_labels=use)
     result = train(data, None, params)
     probs, targets = modality_heads(result.model, data)["title"]
     agreement = float(np.mean(probs.argmax(1) == targets.argmax(1)))

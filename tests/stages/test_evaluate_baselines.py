@@ -7,22 +7,23 @@ import pytest
 from model.data import FeatureDataset
 from model.factory import save
 from model.train import train
-from pipeline.params import TrainParams
 from stages.evaluate import baselines
 from stages.evaluate.stage import evaluate, render
+from tests.debug_params import train_params
 from tests.model.synthetic_store import build
-
-TINY = {"epochs": 2, "patience": 2, "batch_size": 8, "d_model": 16, "n_heads": 2}
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("baselines")
     entries = build(root / "features", n=48, noise=1.0)
-    params = TrainParams(**TINY)
+    params = train_params(epochs=2, patience=2)
     sets = [
         FeatureDataset(
-            [e for e in entries if e.split == s], root / "features", params.modalities, "primary8"
+            [e for e in entries if e.split == s],
+            root / "features",
+            params.task.modalities,
+            "primary8",
         )
         for s in ("train", "val")
     ]

@@ -11,12 +11,11 @@ from chfen.cli import app
 from model.data import FeatureDataset
 from model.factory import save
 from model.train import train
-from pipeline.params import ParamsError, TrainParams
+from pipeline.params import ParamsError
 from pipeline.plutchik import label_space
 from stages.evaluate.stage import evaluate, in_data, shared_labels
+from tests.debug_params import train_params
 from tests.model.synthetic_store import build
-
-TINY = {"epochs": 2, "patience": 2, "batch_size": 8, "d_model": 16, "n_heads": 2}
 
 
 def _without_intensity(entries, ids=None):
@@ -40,10 +39,13 @@ def project(tmp_path_factory):
     one with intensities (``graded``) and one without (``ungraded``, like MELD)."""
     root = tmp_path_factory.mktemp("cross")
     entries = build(root / "features", n=32, noise=0.5)
-    params = TrainParams(labels="emotion24", **TINY)
+    params = train_params(labels="emotion24", epochs=2, patience=2)
     datasets = [
         FeatureDataset(
-            [e for e in entries if e.split == s], root / "features", params.modalities, "emotion24"
+            [e for e in entries if e.split == s],
+            root / "features",
+            params.task.modalities,
+            "emotion24",
         )
         for s in ("train", "val")
     ]

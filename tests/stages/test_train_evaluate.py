@@ -21,7 +21,9 @@ def trained(tmp_path_factory):
     manifest = root / "manifest.jsonl"
     manifest.write_text("".join(e.model_dump_json() + "\n" for e in entries))
     params = root / "params.yaml"
-    params.write_text("train: {epochs: 20, patience: 20, batch_size: 8}\nevaluate: {split: test}\n")
+    params.write_text(
+        "train: {optim: {epochs: 20, patience: 20, batch_size: 8}}\nevaluate: {split: test}\n"
+    )
     result = train_stage.run(manifest, root / "features", root / "models", root / "dvclive", params)
     metrics = evaluate_stage.run(
         root / "models", manifest, root / "features", root / "reports", params

@@ -16,13 +16,14 @@ from pipeline.records import Engagement, LabelSummary, ManifestEntry, MediaInfo
 from stages.embed import audio, text, visual
 from stages.embed.job import Upstream
 from stages.train import stage as train_stage
+from tests.debug_params import TINY_TRAIN
 
 # Cheap extraction (recorded with the model, so predict uses it too) and a tiny network.
 PARAMS = {
     "ocr": {"fps": 1.0},
     "track": {"fps": 2.0, "n_init": 1},
     "embed": {"max_steps": 10},
-    "train": {"epochs": 3, "patience": 3, "batch_size": 8, "d_model": 16, "n_heads": 2},
+    "train": TINY_TRAIN,
 }
 
 
