@@ -34,6 +34,7 @@ import numpy as np
 
 WORK_WIDTH = 640
 STROKE_GRADIENT = 100  # grey levels across 3x3: text edges, not soft picture detail
+WEAK_STROKE_GRADIENT = 40  # settled text: a thin outline blurred by the working scale
 DELTA = 50  # grey-level change that counts as a changed pixel
 MIN_STROKES = 20  # below this a line's strokes are too few to judge; use all its pixels
 CRISP_DENSITY = 0.2  # stroke pixels per box pixel of outlined subtitles: 0.25-0.55 measured
@@ -136,9 +137,15 @@ def new_text(ref: Signature | None, cur: Signature, known: list[Box]) -> list[tu
 def settled(
     ref: Signature, prev: Signature, cur: Signature, known: list[Box]
 ) -> list[tuple[Box, int]]:
-    """Text-like clusters (outside the ``known`` boxes) of pixels that changed grey level since
-    ``ref`` but not since ``prev``: new content that holds still, whatever its contrast."""
-    mask = (np.abs(cur.gray - ref.gray) > DELTA) & (np.abs(cur.gray - prev.gray) <= DELTA // 2)
+    """Text-like clusters (outside the ``known`` boxes) of edge pixels, however weak, that
+    changed grey level since ``ref`` but not since ``prev``: new content that holds still.
+    Flat areas of a moving picture that happen to match are no edges and do not count."""
+    edges = cv2.morphologyEx(cur.gray.astype(np.uint8), cv2.MORPH_GRADIENT, _KERNEL)
+    mask = (
+        (edges > WEAK_STROKE_GRADIENT)
+        & (np.abs(cur.gray - ref.gray) > DELTA)
+        & (np.abs(cur.gray - prev.gray) <= DELTA // 2)
+    )
     for box in known:
         mask[_window(cur, box)] = False
     return text_blobs(mask, cur.scale)
