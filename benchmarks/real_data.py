@@ -223,7 +223,9 @@ def train_and_score(
     manifest, features = data["train"]
     entries = labelled(manifest)
     sets = [
-        FeatureDataset([e for e in entries if e.split == s], features, cfg.modalities, cfg.labels)
+        FeatureDataset(
+            [e for e in entries if e.split == s], features, cfg.task.modalities, cfg.task.labels
+        )
         for s in ("train", "val")
     ]
     start = time.process_time()
