@@ -98,8 +98,12 @@ def test_stage_outputs_missing_audio_and_incremental_rerun(tmp_path, videos):
     assert speech.levels["vocals"].rms_dbfs > speech.levels["vocals"].peak_dbfs - 30
     assert speech.levels["mix"].peak_dbfs > speech.levels["vocals"].peak_dbfs - 20
 
+    assert speech.vad.startswith("silero-vad-") and len(speech.speech) == 3
+
     silent = rows["silent"]
     assert silent.has_audio and silent.levels["vocals"].peak_dbfs == audio_io.SILENCE_DBFS
+    assert silent.speech == [0.0, 0.0]  # no one speaks
+    assert rows["noaudio"].vad is None and rows["noaudio"].speech == []
     mono8k = rows["mono8k"]
     assert sf.info(str(out / mono8k.files["vocals"])).channels == 2
     assert mono8k.levels["vocals"].rms_dbfs > -60
