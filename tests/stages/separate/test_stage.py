@@ -13,7 +13,6 @@ from pipeline import weights
 from pipeline.weights import MissingWeights
 from stages.separate import audio_io, stage
 from stages.separate.backends import choose
-from stages.separate.stage import AudioIndexRow
 from tests.media_factory import make_video, manifest_entry
 from tests.stages.separate.synthetic import (
     correlation,
@@ -66,12 +65,10 @@ def test_stage_outputs_missing_audio_and_incremental_rerun(tmp_path, videos):
     first = stage.run(manifest, out, params, show_progress=False)
     assert first.report.n_cached == 0 and not first.report.failures
 
-    rows = {
-        r["id"]: AudioIndexRow.model_validate(r)
-        for r in map(json.loads, (out / "index.jsonl").read_text().splitlines())
-    }
+    rows = stage.read_index(out)
     assert set(rows) == {"speech", "silent", "mono8k", "noaudio"}
-    assert all(r.backend == "classic" and r.weights_version is None for r in rows.values())
+    assert all(r.backend == "speech" for r in rows.values())  # the offline profile's default
+    assert all(r.weights_version.startswith("DeepFilterNet3-") for r in rows.values())
     assert not rows["noaudio"].has_audio and rows["noaudio"].missing_reason == "no_audio_stream"
     assert rows["noaudio"].duration_s == pytest.approx(2.0, abs=0.1)
     assert rows["noaudio"].files == {} and not (out / "noaudio").exists()
@@ -101,8 +98,12 @@ def test_stage_outputs_missing_audio_and_incremental_rerun(tmp_path, videos):
     assert speech.levels["vocals"].rms_dbfs > speech.levels["vocals"].peak_dbfs - 30
     assert speech.levels["mix"].peak_dbfs > speech.levels["vocals"].peak_dbfs - 20
 
+    assert speech.vad.startswith("silero-vad-") and len(speech.speech) == 4  # started seconds
+
     silent = rows["silent"]
     assert silent.has_audio and silent.levels["vocals"].peak_dbfs == audio_io.SILENCE_DBFS
+    assert silent.speech and not any(silent.speech)  # no one speaks
+    assert rows["noaudio"].vad is None and rows["noaudio"].speech == []
     mono8k = rows["mono8k"]
     assert sf.info(str(out / mono8k.files["vocals"])).channels == 2
     assert mono8k.levels["vocals"].rms_dbfs > -60
@@ -162,6 +163,6 @@ def test_auto_backend_follows_the_profile(tmp_path, monkeypatch):
 
     monkeypatch.setattr(weights, "MODELS_DIR", tmp_path / "models")
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    assert choose(Params(profile="offline")).name == "classic"
+    assert choose(Params(profile="offline")).name == "speech"
     with pytest.raises(MissingWeights):
         choose(Params(profile="full", separate={"demucs": {"repo": "/nonexistent"}}))
