@@ -117,9 +117,21 @@ class SplitParams(Section):
         return self
 
 
+class FingerprintParams(Section):
+    fps: float = Field(default=2.0, gt=0, le=10)
+
+
+class NearDuplicateParams(Section):
+    mode: Literal["group", "reject", "off"] = "group"
+    fingerprint: FingerprintParams = FingerprintParams()
+    max_distance: int = Field(default=10, ge=0, le=16)
+    min_shared: float = Field(default=0.5, gt=0, le=1)
+
+
 class CleanParams(Section):
     min_duration_s: float = Field(default=3.0, ge=0)
     max_duration_s: float = Field(default=600.0, gt=0)
+    near_duplicates: NearDuplicateParams = NearDuplicateParams()
 
     @model_validator(mode="after")
     def _range(self) -> CleanParams:

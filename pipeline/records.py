@@ -122,6 +122,9 @@ class ManifestEntry(BaseModel):
     kind: MediaKind = "video"
     label: LabelSummary | None = None
     split: Split | None = None
+    # the id of the first copy of this footage when near-duplicates are grouped (clean stage,
+    # clean.near_duplicates.mode: group): the split keeps a group in one split
+    duplicate_group: SafeId | None = None
     # what annotators said each modality carries (annotation dimension: title, text, visual,
     # audio -> soft label over the primaries and neutral); filled by the labels stage's join
     modality_labels: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -143,6 +146,7 @@ class Reason(StrEnum):
     TOO_SHORT = "too_short"
     TOO_LONG = "too_long"
     DUPLICATE_CONTENT = "duplicate_content"
+    NEAR_DUPLICATE = "near_duplicate"
     NO_ANNOTATIONS = "no_annotations"
     UNKNOWN_LABEL = "unknown_label"
     LOW_AGREEMENT = "low_agreement"

@@ -18,11 +18,23 @@ def make_video(
     fps: int = 25,
     audio: bool = True,
     tone_hz: int = 440,
+    footage: int | None = None,
 ) -> Path:
-    """An H.264 (+ AAC) clip of a moving test pattern (and a sine tone)."""
+    """An H.264 (+ AAC) clip of a moving test pattern (and a sine tone). Clips made with the
+    same ``footage`` number (None: ffmpeg's test pattern) show the same footage; different
+    numbers give different random Game-of-Life pictures, which no near-duplicate check
+    confuses."""
     path.parent.mkdir(parents=True, exist_ok=True)
     w, h = size
-    video = ffmpeg.input(f"testsrc2=size={w}x{h}:rate={fps}:duration={seconds}", f="lavfi")
+    source = (
+        f"testsrc2=size={w}x{h}:rate={fps}"
+        if footage is None
+        else f"life=size={w // 4}x{h // 4}:rate={fps}:seed={footage}:ratio=0.5:mold=10"
+        ":life_color=#ff9040:death_color=#103060"
+    )
+    video = ffmpeg.input(f"{source}", f="lavfi", t=seconds)
+    if footage is not None:
+        video = video.filter("scale", w, h, flags="neighbor")
     streams = [video]
     if audio:
         streams.append(

@@ -3,8 +3,14 @@
 Every input item ends in exactly one of ``manifest.jsonl`` (kept, with its probe; labelled or
 not: labels are the labels stage's work) or ``rejected.jsonl`` (with one reason). Checks run in
 a fixed order, so an item's reason is the first one that applies: id safety, title, duplicate
-id, file presence, decodability, duration, duplicate content. "First" means first in sorted
-crawl-file order, then in item order within a file.
+id, file presence, decodability, duration, duplicate content, near-duplicate footage. "First"
+means first in sorted crawl-file order, then in item order within a file.
+
+Near-duplicates (the same footage re-uploaded: re-encoded, cropped, mirrored, re-subtitled,
+trimmed) are found from perceptual fingerprints (``stages.clean.fingerprint``, per video and
+cached) and either rejected (``clean.near_duplicates.mode: reject``, naming the copy kept) or
+kept with a ``duplicate_group`` that the split keeps in one piece (``group``, the default, so
+that test footage never also trains the model). ``reports/duplicates.md`` lists the groups.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +39,9 @@ from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
 from pipeline.work import WorkItem
 from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
 from stages.clean.datacard import write_data_card
+from stages.clean.duplicates_report import NearDuplicates, write_duplicates_report
+from stages.clean.fingerprint import Fingerprint, fingerprint_video
+from stages.clean.near_duplicates import find_matches, group
 
 STAGE = "clean"
 # Probing depends on the file's content and the probe code, not on clean's params: an empty
@@ -71,6 +81,8 @@ def run(
     rejected += late
     in_range, late = _check_media(probed, cfg)
     rejected += late
+    in_range, late, found = _near_duplicates(in_range, params)
+    rejected += late
 
     manifest = [
         ManifestEntry(
@@ -86,9 +98,13 @@ def run(
             media=c.media,
             kind=c.kind,
             split=c.record.split,  # declared by the source; else the labels stage draws it
+            duplicate_group=found.group_of.get(c.record.id)
+            if cfg.near_duplicates.mode == "group"
+            else None,
         )
         for c in in_range
     ]
+    write_duplicates_report(reports, found, cfg.near_duplicates)
     card = write_data_card(reports, manifest=manifest, rejected=rejected, params=cfg)
     interim = Path(interim)
     atomic.write_jsonl(interim / "manifest.jsonl", (m.model_dump_json() for m in manifest))
@@ -239,6 +255,53 @@ def _check_media(
             seen[cand.content_hash] = cand
             kept.append(cand)
     return kept, rejected
+
+
+def _near_duplicates(
+    candidates: list[_Candidate], params: Params
+) -> tuple[list[_Candidate], list[Rejection], NearDuplicates]:
+    """Fingerprint the videos, group near-duplicates and apply ``clean.near_duplicates.mode``.
+    A video that cannot be fingerprinted is kept (it decoded when probed) and listed."""
+    cfg = params.clean.near_duplicates
+    videos = [c for c in candidates if c.kind == "video" and c.video is not None]
+    if cfg.mode == "off" or not videos:
+        return candidates, [], NearDuplicates(compared=0)
+    report = run_per_video(
+        f"{STAGE}-fingerprint",
+        [WorkItem(c.record.id, c.video, c.content_hash) for c in videos],
+        partial(fingerprint_video, params=cfg.fingerprint),
+        section=cfg.fingerprint,
+        version="phash",
+        runner=params.runner,
+    )
+    done = [(c, o) for c, o in zip(videos, report.outcomes, strict=True) if o.ok]
+    ids = [c.record.id for c, _ in done]
+    fingerprints = [Fingerprint.model_validate(o.result) for _, o in done]
+    found = NearDuplicates(
+        compared=len(done),
+        groups=group(ids, find_matches(ids, fingerprints, cfg)),
+        not_fingerprinted={o.item.id: o.error or "" for o in report.outcomes if not o.ok},
+        paths={c.record.id: c.video for c, _ in done},
+    )
+    if cfg.mode == "group":
+        return candidates, [], found
+    copies = {m: g for g in found.groups for m in g.members[1:]}
+    kept, rejected = [], []
+    for cand in candidates:
+        g = copies.get(cand.record.id)
+        if g is None:
+            kept.append(cand)
+            continue
+        m = g.match_of(cand.record.id)
+        rejected.append(
+            _reject(
+                cand.record,
+                Reason.NEAR_DUPLICATE,
+                f"same footage as {g.kept!r} (kept): {m.shared:.0%} of frames within "
+                f"{m.distance:.1f} bits ({m.view} view{', mirrored' if m.mirrored else ''})",
+            )
+        )
+    return kept, rejected, found
 
 
 def _text_only(rec: VideoRecord) -> _Candidate:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
-from pipeline.params import LabelsParams, load_params
-from pipeline.records import ManifestEntry, Reason, Rejection
+from pipeline.params import LabelsParams, SplitParams, load_params
+from pipeline.records import ManifestEntry, Reason, Rejection, Split
 from pipeline.video_stage import read_manifest
 from stages.labels.aggregate import aggregate, final_votes, read_sheets
 from stages.labels.card import write_reports
@@ -31,7 +31,7 @@ from stages.labels.modalities import coder, conflicts, modality_labels
 from stages.labels.quality import annotator_report, conflict_rates, dimension_agreement
 from stages.labels.schema import VideoLabels
 from stages.labels.sheets import MODALITIES, Vote, read_gold
-from stages.labels.splits import assign_splits
+from stages.labels.splits import assign_splits, split_groups
 
 STAGE = "labels"
 
@@ -86,13 +86,7 @@ def run(
             unlabelled.append(_unlabelled(entry, outcome.reason, outcome.detail))
         else:
             labelled.append((entry, outcome.summary))
-    undeclared = [(e, s) for e, s in labelled if e.split is None]
-    splits = assign_splits(
-        [e.id for e, _ in undeclared],
-        [s.primary for _, s in undeclared],
-        [e.account or f"id:{e.id}" for e, _ in undeclared],
-        cfg.split,
-    ) | {e.id: e.split for e, _ in labelled if e.split is not None}  # declared by the source
+    splits = _splits(labelled, cfg.split)
     labels = []
     for entry, summary in labelled:
         modalities = modality_labels(
@@ -131,6 +125,25 @@ def run(
     atomic.write_jsonl(interim / "labels.jsonl", (x.model_dump_json() for x in labels))
     atomic.write_jsonl(interim / "unlabelled.jsonl", (r.model_dump_json() for r in unlabelled))
     return LabelsResult(labels, unlabelled, annotators, card)
+
+
+def _splits(labelled: list[tuple[ManifestEntry, Any]], params: SplitParams) -> dict[str, Split]:
+    """A split the source declares is kept; a video grouped (by account or footage) with a
+    declared one joins its split; the rest are drawn by ``assign_splits``."""
+    keys = split_groups([e for e, _ in labelled])
+    declared = {k: e.split for (e, _), k in zip(labelled, keys, strict=True) if e.split}
+    splits = {
+        e.id: e.split or declared[k]
+        for (e, _), k in zip(labelled, keys, strict=True)
+        if e.split or k in declared
+    }
+    drawn = [(e, s, k) for (e, s), k in zip(labelled, keys, strict=True) if e.id not in splits]
+    return splits | assign_splits(
+        [e.id for e, _, _ in drawn],
+        [s.primary for _, s, _ in drawn],
+        [k for *_, k in drawn],
+        params,
+    )
 
 
 def _dropped(cfg: LabelsParams, qc: Reliability) -> dict[str, str]:

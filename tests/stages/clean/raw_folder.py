@@ -40,7 +40,9 @@ def build_raw(root: Path) -> Path:
     videos = raw / "videos"
     rows = []
     for i, (vid, (account, _)) in enumerate(GOOD.items()):
-        make_video(videos / f"{vid}.mp4", seconds=2.0 + 0.1 * i, tone_hz=300 + 50 * i)
+        make_video(
+            videos / f"{vid}.mp4", seconds=2.0 + 0.1 * i, tone_hz=300 + 50 * i, footage=i
+        )
         rows.append(
             [vid, f"news title {vid}", account, "2024-05-01T08:00:00", "2", "10", vid + ".mp4"]
         )
@@ -48,8 +50,8 @@ def build_raw(root: Path) -> Path:
     (videos / "zero.mp4").write_bytes(b"")
     (videos / "garbage.mp4").write_bytes(b"\x13\x37" * 5000)
     shutil.copy(videos / "g1.mp4", videos / "reupload.mp4")
-    for vid in ("notitle", "nostalgic", "split", "unlabelled"):
-        make_video(videos / f"{vid}.mp4", seconds=2.0, tone_hz=1000 + len(vid))
+    for i, vid in enumerate(("notitle", "nostalgic", "split", "unlabelled"), start=len(GOOD)):
+        make_video(videos / f"{vid}.mp4", seconds=2.0, tone_hz=1000 + len(vid), footage=i)
     extra = [
         ["../../escape", "escape attempt", "acct9", "", "2", "1", ""],
         ["notitle", "   ", "acct9", "", "2", "1", ""],
