@@ -22,19 +22,19 @@ def make_video(
 ) -> Path:
     """An H.264 (+ AAC) clip of a moving test pattern (and a sine tone). Clips made with the
     same ``footage`` number (None: ffmpeg's test pattern) show the same footage; different
-    numbers give different random Game-of-Life pictures, which no near-duplicate check
-    confuses."""
+    numbers give different random Game-of-Life pictures (a new generation every half second),
+    which no near-duplicate check confuses."""
     path.parent.mkdir(parents=True, exist_ok=True)
     w, h = size
     source = (
         f"testsrc2=size={w}x{h}:rate={fps}"
         if footage is None
-        else f"life=size={w // 4}x{h // 4}:rate={fps}:seed={footage}:ratio=0.5:mold=10"
+        else f"life=size={w // 4}x{h // 4}:rate=2:seed={footage}:ratio=0.5:mold=10"
         ":life_color=#ff9040:death_color=#103060"
     )
     video = ffmpeg.input(f"{source}", f="lavfi", t=seconds)
     if footage is not None:
-        video = video.filter("scale", w, h, flags="neighbor")
+        video = video.filter("fps", fps).filter("scale", w, h, flags="neighbor")
     streams = [video]
     if audio:
         streams.append(

@@ -31,10 +31,14 @@ def test_manifest_and_rejections_match_the_answer_key(project):
     labelled = read_labels(project / "data/interim/labels.jsonl")
     unlabelled = read_unlabelled(project / "data/interim/unlabelled.jsonl")
     reasons = {(r["source_file"], r["id"]): r["reason"] for r in rejected}
+    groups = {m["id"]: m["duplicate_group"] for m in manifest}
     reasons |= {(r.source_file, r.id): r.reason.value for r in unlabelled}
     for item in truth["items"]:
         if item["expected"] == "kept":
             assert item["id"] in labelled, item
+        elif item["expected"] == "reupload":  # kept in the group of its original (mode: group)
+            assert item["id"] in labelled, item
+            assert groups[item["id"]] == groups[item["reupload"]["of"]] == item["reupload"]["of"]
         else:
             assert reasons.get((item["source_file"], item["id"])) == item["expected"], item
     assert len(manifest) + len(rejected) == len(truth["items"])

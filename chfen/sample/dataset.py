@@ -33,10 +33,12 @@ from pydantic import BaseModel
 from chfen.sample.annotations import CARELESS, PANEL, Truths, annotate, dimensions, gold_items
 from chfen.sample.clip import ClipResult, ClipSpec
 from chfen.sample.crawl import DOUYIN_FILE, FLAT_FILE, douyin_document, flat_export, published_at
+from chfen.sample.frames import subtitle_font_path
 from chfen.sample.modalities import planted
 from chfen.sample.photos import BY_NAME
 from chfen.sample.plan import Item, SamplePlan, plan_sample
 from chfen.sample.render import RenderError, render_clip
+from chfen.sample.reuploads import reupload
 from pipeline import atomic
 from pipeline.runner import progress_bar
 from stages.labels.sheets import GOLD_FILE, MODALITY_COLUMNS, SHEET_COLUMNS
@@ -96,7 +98,7 @@ def generate_sample(
     atomic.remove_stale_temps(out)
     (out / TRUTH_FILE).unlink(missing_ok=True)
     results = _render_all(plan, videos, workers, progress)
-    written = _write_other_media(plan, videos)
+    written = _write_other_media(plan, videos) + _write_reuploads(plan, videos)
     _remove_stale_videos(plan, videos)
     atomic.write_text(out / SOURCE_FILES["douyin"], douyin_document(plan))
     atomic.write_text(out / SOURCE_FILES["csv"], flat_export(plan))
@@ -170,6 +172,18 @@ def _write_other_media(plan: SamplePlan, videos: Path) -> int:
         target.chmod(0o644)
         count += 1
     return count
+
+
+def _write_reuploads(plan: SamplePlan, videos: Path) -> int:
+    """The planted re-uploads, each made from its rendered original; returns how many."""
+    planted = [i for i in plan.items if i.media == "reupload"]
+    for item in planted:
+        assert item.copy_of is not None and item.video_file is not None and item.reupload
+        reupload(
+            videos / item.copy_of, videos / item.video_file, item.reupload, subtitle_font_path()
+        )
+        (videos / item.video_file).chmod(0o644)
+    return len(planted)
 
 
 def _remove_stale_videos(plan: SamplePlan, videos: Path) -> None:
@@ -286,9 +300,13 @@ def answer_key(plan: SamplePlan, results: dict[str, ClipResult]) -> dict[str, An
     items = []
     for source in ("douyin", "csv"):
         for index, item in enumerate(plan.in_source(source)):
-            clip = clips.get(item.copy_of or item.video_file)
+            # a re-upload's picture and timing are not its original's: no media truths
+            clip = None if item.reupload else clips.get(item.copy_of or item.video_file)
             result = results.get(clip.name) if clip else None
             entry = _truth_item(item, index, clip, result)
+            if item.reupload:
+                original = next(i for i in plan.items if i.video_file == item.copy_of)
+                entry["reupload"] = {"kind": item.reupload, "of": original.id}
             entry["modalities"] = truths.get(item.id) if item.labels == "wheel" else None
             items.append(entry)
     return {

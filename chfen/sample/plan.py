@@ -35,6 +35,7 @@ from chfen.sample.content import (
     Style,
 )
 from chfen.sample.photos import PHOTOS, Photo
+from chfen.sample.reuploads import KINDS as REUPLOAD_KINDS
 from pipeline.plutchik import wheel
 from pipeline.records import Reason
 
@@ -53,6 +54,9 @@ PLANTED: tuple[tuple[Reason, str], ...] = (
     (Reason.UNKNOWN_LABEL, "csv"),
 )
 KEPT = "kept"
+# A planted re-upload: kept with its original's duplicate_group (clean.near_duplicates.mode:
+# group, the default), or rejected as near_duplicate (reject).
+REUPLOAD = "reupload"
 UNSAFE_ID = "../../etc/evil"
 MIN_VIDEOS = 8
 GOOD_SECONDS = (6.5, 19.5)
@@ -99,10 +103,12 @@ class Item:
     """One crawl record and everything about it.
 
     ``media`` says what lands in ``videos/``: a rendered clip, a byte ``copy`` of another
-    item's file, ``garbage`` bytes, an ``empty`` file, or ``none`` (no file). ``labels`` says
-    what the annotators saw: the wheel (around ``media_emotion``), ``off_wheel`` words, or
-    ``none`` (a duplicate id: its id's labels belong to the first record). ``sent`` is how the
-    crawl file spells each count (a number, a string like ``"1.2w"``, or None for a blank).
+    item's file, a ``reupload`` of it (``reupload`` names the kind, see
+    ``chfen.sample.reuploads``), ``garbage`` bytes, an ``empty`` file, or ``none`` (no file).
+    ``labels`` says what the annotators saw: the wheel (around ``media_emotion``),
+    ``off_wheel`` words, or ``none`` (a duplicate id: its id's labels belong to the first
+    record). ``sent`` is how the crawl file spells each count (a number, a string like
+    ``"1.2w"``, or None for a blank).
     """
 
     id: str
@@ -127,6 +133,7 @@ class Item:
     counts: Counts
     sent: dict[str, int | str | None]
     labels: str
+    reupload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -465,9 +472,55 @@ def plan_sample(n_videos: int, seed: int) -> SamplePlan:
         for k, draft in enumerate(drafts[source]):
             items.append(_item(draft, owner[k], ids, items, rng))
     _add_count_noise(items, n_videos, rng)
+    items += _reuploads(items, n_videos, ids, np.random.default_rng([seed, 5]))
     crawled_at = max(item.create_time for item in items) + int(rng.integers(3600, 86400))
     logid = "".join(_pick(rng, "0123456789ABCDEF") for _ in range(34))
     return SamplePlan(seed, n_videos, tuple(items), crawled_at, logid)
+
+
+def _reuploads(items: list[Item], n_videos: int, ids: _Ids, rng: np.random.Generator) -> list[Item]:
+    """Other accounts' re-uploads of good Douyin clips, one per kind (fewer in small samples),
+    at the end of the CSV export: after their originals in the clean stage's order, so the
+    original is the copy a near-duplicate group keeps. Each has its own id, account and title;
+    the annotators label it like its original (they see the same footage)."""
+    originals = [i for i in items if i.expected == KEPT and i.source == "douyin" and not i.hard]
+    kinds = REUPLOAD_KINDS[: min(len(REUPLOAD_KINDS), n_videos // 4, len(originals))]
+    chosen = rng.choice(len(originals), size=len(kinds), replace=False)
+    accounts = sorted({i.account for i in items if i.source == "csv"}, key=lambda a: a.uid)
+    out = []
+    for kind, k in zip(kinds, chosen, strict=True):
+        original = originals[int(k)]
+        item_id = ids.flat()
+        headline, title, tags, fits = _title(original.media_emotion, original.lang, "csv", rng)
+        counts = _counts(rng)
+        out.append(
+            replace(
+                original,
+                id=item_id,
+                source="csv",
+                account=accounts[int(rng.integers(len(accounts)))],
+                headline=headline,
+                title=title,
+                hashtags=tags,
+                title_fits=fits,
+                expected=REUPLOAD,
+                media="reupload",
+                video_file=f"{item_id}.mp4",
+                listed_file=f"{item_id}.mp4",
+                clip=None,
+                copy_of=original.video_file,
+                create_time=int(rng.integers(original.create_time, LAST_UNIX)),
+                counts=counts,
+                sent={
+                    "views": counts.views,
+                    "likes": counts.likes,
+                    "comments": counts.comments,
+                    "shares": counts.shares,
+                },
+                reupload=kind,
+            )
+        )
+    return out
 
 
 # What lands in videos/ for each planted reason that does not render a clip.

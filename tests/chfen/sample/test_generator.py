@@ -27,6 +27,7 @@ from chfen.sample.crawl import douyin_document, flat_export
 from chfen.sample.dataset import MARKER_FILE
 from chfen.sample.plan import HARD_TRAITS, PLANTED, UNSAFE_ID, neighbours, plan_sample
 from chfen.sample.render import render_clip
+from chfen.sample.reuploads import KINDS as REUPLOAD_KINDS
 from pipeline.plutchik import UnknownLabel, wheel
 from stages.labels.sheets import SHEET_COLUMNS, read_rows
 
@@ -175,8 +176,24 @@ def test_accounts_post_several_videos_of_mixed_emotions(truth: dict):
 def test_answer_key_plants_each_reason_exactly_once(truth: dict):
     counts = Counter(i["expected"] for i in truth["items"])
     assert counts.pop("kept") == N_VIDEOS
+    assert counts.pop("reupload") == N_VIDEOS // 4
     assert counts == {reason.value: 1 for reason, _ in PLANTED}
     assert truth["seed"] == SEED and truth["n_videos"] == N_VIDEOS
+
+
+def test_reuploads_are_other_accounts_copies_of_earlier_originals(sample: Path, truth: dict):
+    by_id: dict[str, tuple[int, dict]] = {}
+    for k, i in enumerate(truth["items"]):
+        by_id.setdefault(i["id"], (k, i))  # a planted duplicate id repeats an earlier one
+    planted = [i for i in truth["items"] if i["expected"] == "reupload"]
+    assert [i["reupload"]["kind"] for i in planted] == list(REUPLOAD_KINDS[: len(planted)])
+    for item in planted:
+        k, original = by_id[item["reupload"]["of"]]
+        assert k < by_id[item["id"]][0] and original["expected"] == "kept"
+        assert item["account"] != original["account"] and item["title"] != original["title"]
+        assert item["emotion"] == original["emotion"]
+        copy, source = sample / item["video_file"], sample / original["video_file"]
+        assert copy.stat().st_size > 0 and copy.read_bytes() != source.read_bytes()
 
 
 def test_good_items_are_balanced_and_cover_every_hard_case(truth: dict):

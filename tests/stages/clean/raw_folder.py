@@ -40,9 +40,7 @@ def build_raw(root: Path) -> Path:
     videos = raw / "videos"
     rows = []
     for i, (vid, (account, _)) in enumerate(GOOD.items()):
-        make_video(
-            videos / f"{vid}.mp4", seconds=2.0 + 0.1 * i, tone_hz=300 + 50 * i, footage=i
-        )
+        make_video(videos / f"{vid}.mp4", seconds=2.0 + 0.1 * i, tone_hz=300 + 50 * i, footage=i)
         rows.append(
             [vid, f"news title {vid}", account, "2024-05-01T08:00:00", "2", "10", vid + ".mp4"]
         )
