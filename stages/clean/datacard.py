@@ -43,6 +43,11 @@ def build_card(
             "max": max(durations, default=None),
             "histogram": _histogram(durations),
         },
+        "near_duplicates": {
+            "groups": len({m.duplicate_group for m in manifest if m.duplicate_group}),
+            "videos_in_groups": sum(1 for m in manifest if m.duplicate_group),
+            "rejected_copies": by_reason.get(Reason.NEAR_DUPLICATE.value, 0),
+        },
         "media": {
             "portrait": sum(1 for m in manifest if (m.media.height or 0) > (m.media.width or 0)),
             "variable_frame_rate": sum(1 for m in manifest if m.media.vfr),
@@ -118,6 +123,12 @@ def render_markdown(card: dict[str, Any]) -> str:
         "## Media",
         "",
         *(f"- {k.replace('_', ' ')}: {v}" for k, v in card["media"].items()),
+        "",
+        "## Near-duplicate footage",
+        "",
+        "{groups} groups of the same footage hold {videos_in_groups} kept videos (each group "
+        "stays in one split); {rejected_copies} copies rejected. Groups, links and frame "
+        "strips: reports/duplicates.md.".format(**card["near_duplicates"]),
         "",
         "## Rejections",
         "",
