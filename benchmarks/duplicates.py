@@ -69,16 +69,30 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def fingerprints(paths: dict[str, Path]) -> tuple[dict[str, Fingerprint], float, float]:
-    """Fingerprints of ``paths``, the CPU seconds spent and the minutes of video."""
-    params = FingerprintParams()
-    out = {}
-    minutes = sum(probe(p).duration_s for p in paths.values()) / 60
-    start = cpu_seconds()
+def fingerprints(
+    paths: dict[str, Path], params: FingerprintParams
+) -> tuple[dict[str, Fingerprint], dict[str, tuple[float, float, int]]]:
+    """Fingerprints of ``paths`` and, per video, (CPU seconds, minutes, frame height)."""
+    out, cost = {}, {}
     for vid, path in paths.items():
-        result = fingerprint_video(WorkItem(vid, path, "-"), path.parent, params)
-        out[vid] = Fingerprint.model_validate(result)
-    return out, cpu_seconds() - start, minutes
+        media = probe(path)  # the clean stage's probe, done anyway
+        item = WorkItem(vid, path, "-", {"aspect": media.width / media.height})
+        start = cpu_seconds()
+        out[vid] = Fingerprint.model_validate(fingerprint_video(item, path.parent, params))
+        cost[vid] = (cpu_seconds() - start, media.duration_s / 60, media.height)
+    return out, cost
+
+
+def cpu_per_minute(cost: dict[str, tuple[float, float, int]]) -> dict:
+    """CPU seconds per video-minute over all videos and by frame height."""
+    heights = sorted({h for *_, h in cost.values()})
+    by = {h: [c for c in cost.values() if c[2] == h] for h in heights}
+    return {
+        "all": round(sum(c for c, *_ in cost.values()) / sum(m for _, m, _ in cost.values()), 3),
+        "by_height": {
+            str(h): round(sum(c for c, *_ in v) / sum(m for _, m, _ in v), 3) for h, v in by.items()
+        },
+    }
 
 
 def pair_scores(footage: dict[str, str], groups: dict[str, str]) -> dict:
@@ -101,8 +115,10 @@ def pair_scores(footage: dict[str, str], groups: dict[str, str]) -> dict:
     }
 
 
-def grouped(ids: list[str], fps: dict[str, Fingerprint]) -> dict[str, str]:
-    found = group(ids, find_matches(ids, [fps[i] for i in ids], NearDuplicateParams()))
+def grouped(
+    ids: list[str], fps: dict[str, Fingerprint], params: NearDuplicateParams
+) -> dict[str, str]:
+    found = group(ids, find_matches(ids, [fps[i] for i in ids], params))
     return {m: g.kept for g in found for m in g.members}
 
 
@@ -142,29 +158,32 @@ def real_clips(shared: Path, scratch: Path) -> dict:
             footage[vid] = clip
     for vid, path in _intro_clips(clips, scratch).items():
         paths[vid], footage[vid] = path, vid
-    fps, cpu, minutes = fingerprints(paths)
-    ids = list(paths)
-    start = time.perf_counter()
-    groups = grouped(ids, fps)
-    match_s = time.perf_counter() - start
-    per_kind = {
-        kind: sum(groups.get(f"{c}-{kind}") == groups.get(c) is not None for c in clips)
-        / len(clips)
-        for kind in KINDS
-    }
-    row = {
-        "clips": len(clips),
-        "videos": len(ids),
-        "video_minutes": round(minutes, 2),
-        **pair_scores(footage, groups),
-        "recall_per_kind": per_kind,
-        "shared_intro_grouped": groups.get("intro_a") is not None
-        and groups.get("intro_a") == groups.get("intro_b"),
-        "fingerprint_cpu_s_per_video_minute": round(cpu / minutes, 3),
-        "matching_s": round(match_s, 3),
-    }
-    print("real clips", json.dumps(row), flush=True)
-    return row
+    rows = {}
+    for frames in ("sampled", "keyframes"):
+        params = NearDuplicateParams(fingerprint=FingerprintParams(frames=frames))
+        fps, cost = fingerprints(paths, params.fingerprint)
+        ids = list(paths)
+        start = time.perf_counter()
+        groups = grouped(ids, fps, params)
+        match_s = time.perf_counter() - start
+        per_kind = {
+            kind: sum(groups.get(f"{c}-{kind}") == groups.get(c) is not None for c in clips)
+            / len(clips)
+            for kind in KINDS
+        }
+        rows[frames] = {
+            "clips": len(clips),
+            "videos": len(ids),
+            "video_minutes": round(sum(m for _, m, _ in cost.values()), 2),
+            **pair_scores(footage, groups),
+            "recall_per_kind": per_kind,
+            "shared_intro_grouped": groups.get("intro_a") is not None
+            and groups.get("intro_a") == groups.get("intro_b"),
+            "fingerprint_cpu_s_per_video_minute": cpu_per_minute(cost),
+            "matching_s": round(match_s, 3),
+        }
+        print("real clips", frames, json.dumps(rows[frames]), flush=True)
+    return rows
 
 
 def sample(raw: Path | None, n_videos: int, scratch: Path) -> dict:
@@ -180,9 +199,10 @@ def sample(raw: Path | None, n_videos: int, scratch: Path) -> dict:
     footage = {
         vid: i["reupload"]["of"] if i["expected"] == "reupload" else vid for vid, i in by_id.items()
     }
-    fps, cpu, minutes = fingerprints(paths)
+    params = NearDuplicateParams()
+    fps, cost = fingerprints(paths, params.fingerprint)
     ids = list(paths)
-    groups = grouped(ids, fps)
+    groups = grouped(ids, fps, params)
     photos = {vid: {s["photo"] for s in i["scenes"]} for vid, i in by_id.items() if i["scenes"]}
     sharing = [
         (a, b) for a, b in itertools.combinations(sorted(photos), 2) if photos[a] & photos[b]
@@ -190,7 +210,7 @@ def sample(raw: Path | None, n_videos: int, scratch: Path) -> dict:
     row = {
         "videos": len(ids),
         "planted_reuploads": sum(i["expected"] == "reupload" for i in by_id.values()),
-        "video_minutes": round(minutes, 2),
+        "video_minutes": round(sum(m for _, m, _ in cost.values()), 2),
         **pair_scores(footage, groups),
         "recall_per_kind": {
             i["reupload"]["kind"]: groups.get(vid) is not None
@@ -200,7 +220,7 @@ def sample(raw: Path | None, n_videos: int, scratch: Path) -> dict:
         },
         "distinct_pairs_sharing_a_photo": len(sharing),
         "of_which_grouped": sum(a in groups and groups.get(a) == groups.get(b) for a, b in sharing),
-        "fingerprint_cpu_s_per_video_minute": round(cpu / minutes, 3),
+        "fingerprint_cpu_s_per_video_minute": cpu_per_minute(cost),
     }
     print("sample", json.dumps(row), flush=True)
     return row
@@ -217,7 +237,7 @@ def _synthetic(n: int, rng: np.random.Generator) -> list[Fingerprint]:
             }
         else:
             hashes = {
-                v: [f"{int(x):016x}" for x in rng.integers(0, 2**63, 30, dtype=np.int64) * 2]
+                v: [f"{int(x):016x}" for x in rng.integers(0, 2**64 - 1, 30, dtype=np.uint64)]
                 for v in (*VIEWS, *(f"{v}_mirror" for v in VIEWS))
             }
         out.append(Fingerprint(fps=2.0, frames=30, box=(0, 1, 0, 1), hashes=hashes))

@@ -19,7 +19,7 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
-from pipeline.media import MediaError
+from pipeline.media import MediaError, displayed_size
 
 _PTS = re.compile(rb"showinfo.*\bpts_time:\s*(-?[\d.]+(?:e-?\d+)?)")
 
@@ -41,12 +41,9 @@ def display_size(path: Path) -> tuple[int, int, float]:
     if not streams:
         raise MediaError(f"{path}: no video stream")
     s = streams[0]
-    w, h = int(s["width"]), int(s["height"])
-    rotation = int(s.get("tags", {}).get("rotate", 0) or 0)
-    for side in s.get("side_data_list", []):
-        rotation = int(side.get("rotation", rotation) or rotation)
-    if abs(rotation) % 180 == 90:
-        w, h = h, w
+    w, h = displayed_size(s)
+    if w is None or h is None:
+        raise MediaError(f"{path}: the video stream has no size")
     return w, h, float(s.get("start_time", 0) or 0)
 
 

@@ -38,8 +38,8 @@ def probe(path: Path) -> MediaInfo:
         duration_s=round(duration, 3),
         has_video=video is not None,
         has_audio=audio is not None,
-        width=_int(video, "width"),
-        height=_int(video, "height"),
+        width=displayed_size(video)[0] if video else None,
+        height=displayed_size(video)[1] if video else None,
         fps=round(avg_rate or r_rate, 3) if (avg_rate or r_rate) else None,
         vfr=bool(r_rate and avg_rate and abs(r_rate - avg_rate) / r_rate > 0.01),
         video_codec=video.get("codec_name") if video else None,
@@ -62,6 +62,17 @@ def _decode_first_frame(path: Path) -> None:
         raise MediaError(
             f"{path}: the video stream does not decode: {_last_line(e.stderr)}"
         ) from None
+
+
+def displayed_size(stream: dict[str, Any]) -> tuple[int | None, int | None]:
+    """A video stream's width and height as displayed: rotation metadata (the ``rotate`` tag or
+    a display matrix, as phones write portrait video) applied, as ffmpeg applies it when
+    decoding."""
+    w, h = _int(stream, "width"), _int(stream, "height")
+    rotation = int(stream.get("tags", {}).get("rotate", 0) or 0)
+    for side in stream.get("side_data_list", []):
+        rotation = int(side.get("rotation", rotation) or rotation)
+    return (h, w) if abs(rotation) % 180 == 90 else (w, h)
 
 
 def _is_cover(stream: dict[str, Any]) -> bool:

@@ -72,7 +72,7 @@ class MediaInfo(BaseModel):
     duration_s: float
     has_video: bool
     has_audio: bool
-    width: int | None = None
+    width: int | None = None  # as displayed (rotation metadata applied)
     height: int | None = None
     fps: float | None = None
     vfr: bool = False

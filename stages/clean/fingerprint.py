@@ -32,7 +32,6 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.frames import display_size
 from pipeline.media import MediaError
 from pipeline.params import FingerprintParams
 from pipeline.work import WorkItem
@@ -44,11 +43,12 @@ MIN_CONTENT = 0.15  # a content box under this share of the frame is not trusted
 PORTRAIT = 9 / 16
 WIDER = 1.15  # content at least this much wider than 9:16 gets a separate centre view
 VIEWS = ("full", "center")
+FLAT = 6.0  # frames whose grey levels vary less than this (std) are not hashed
 
 
 class Fingerprint(BaseModel):
     """The hashes of one video: for each view and its mirror image, one 16-hex-digit pHash per
-    sampled frame, in time order."""
+    sampled frame with some picture in it (flat frames are left out), in time order."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,7 +58,7 @@ class Fingerprint(BaseModel):
     hashes: dict[str, list[str]]  # "full", "full_mirror", "center", "center_mirror"
 
     def codes(self, view: str) -> np.ndarray:
-        """The hashes of ``view`` as an (n, 8) uint8 array (faiss's binary code layout)."""
+        """The hashes of ``view`` as an (n, 8) uint8 array, most significant byte first."""
         values = self.hashes[view]
         return (
             np.array([bytes.fromhex(h) for h in values], dtype="S8")
@@ -68,25 +68,24 @@ class Fingerprint(BaseModel):
 
 
 def fingerprint_video(item: WorkItem, out_dir: Path, params: FingerprintParams) -> dict[str, Any]:
-    """Per-video work: the fingerprint of ``item.path``."""
-    width, height, _ = display_size(item.path)  # as displayed: rotation metadata applied
-    frames = decode(item.path, params.fps)
+    """Per-video work: the fingerprint of ``item.path``; ``aspect`` (displayed width / height,
+    from the clean stage's probe) in its inputs."""
+    frames = decode(item.path, params.fps, keyframes=params.frames == "keyframes")
     if len(frames) == 0:
         raise MediaError(f"{item.path.name}: no frame could be decoded")
-    aspect = width / height
-    return fingerprint(frames, aspect, params.fps).model_dump(mode="json")
+    return fingerprint(frames, item.inputs["aspect"], params.fps).model_dump(mode="json")
 
 
-def decode(path: Path, fps: float) -> np.ndarray:
+def decode(path: Path, fps: float, keyframes: bool = False) -> np.ndarray:
     """About ``fps`` grey SIDE x SIDE frames per second of ``path``, as an (n, SIDE, SIDE) array."""
-    stream = (
-        ffmpeg.input(str(path), skip_frame="bidir", skip_loop_filter="all", threads=1)
-        .video.filter("fps", fps)
-        .filter("scale", SIDE, SIDE)
-    )
+    skip = "nokey" if keyframes else "bidir"
+    stream = ffmpeg.input(str(path), skip_frame=skip, skip_loop_filter="all", threads=1).video
+    if not keyframes:
+        stream = stream.filter("fps", fps)
+    stream = stream.filter("scale", SIDE, SIDE)
     try:
         raw, _ = (
-            stream.output("pipe:", format="rawvideo", pix_fmt="gray")
+            stream.output("pipe:", format="rawvideo", pix_fmt="gray", fps_mode="passthrough")
             .global_args("-hide_banner", "-nostdin", "-loglevel", "error")
             .run(capture_stdout=True, capture_stderr=True)
         )
@@ -104,6 +103,8 @@ def fingerprint(frames: np.ndarray, aspect: float, fps: float) -> Fingerprint:
     hashes: dict[str, list[str]] = {k: [] for v in VIEWS for k in (v, f"{v}_mirror")}
     for frame in frames:
         content = frame[top:bottom, left:right]
+        if content.std() < FLAT:
+            continue  # a black, white or faded frame names no footage
         for view, pixels in zip(VIEWS, (content, centre(content, content_aspect)), strict=True):
             image = Image.fromarray(np.ascontiguousarray(pixels))
             hashes[view].append(str(imagehash.phash(image)))
@@ -111,7 +112,7 @@ def fingerprint(frames: np.ndarray, aspect: float, fps: float) -> Fingerprint:
                 str(imagehash.phash(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
             )
     box = (top / SIDE, bottom / SIDE, left / SIDE, right / SIDE)
-    return Fingerprint(fps=fps, frames=len(frames), box=box, hashes=hashes)
+    return Fingerprint(fps=fps, frames=len(hashes["full"]), box=box, hashes=hashes)
 
 
 def content_box(frames: np.ndarray) -> tuple[int, int, int, int]:

@@ -7,10 +7,16 @@ one counts, so a trimmed copy (all of whose frames are in the original) matches,
 that only share a station's few-second intro do not. Matches are linked into groups (connected
 components); the first video of a group in the clean stage's order is the one kept.
 
-Frames are looked up in a faiss multi-index hash (``IndexBinaryMultiHash``: the 64 bits split
-into 4 tables of 16, each probed with up to ``max_distance // 4`` flipped bits), which by the
-pigeonhole principle finds every frame within ``max_distance`` without comparing all pairs of
-videos. Identical hashes within a video (a static shot) are stored once, with their count.
+Finding candidates without comparing all pairs of videos (locality-sensitive hashing for the
+Hamming distance): ``TABLES`` tables each key a frame by ``KEY_BITS`` fixed random bits of its
+hash. Frames within a few bits of each other share a key in most tables (at 6 bits apart, in
+at least one of the 20 with probability 0.95; at 10 bits, 0.5), unrelated ones almost never
+(2^-20 per table). Two videos become candidates when ``MIN_HITS`` frames of one share a key with
+the other (a re-upload shares many frames; unrelated videos share a key by chance once in tens
+of thousands of pairs). A key found in more than ``COMMON_KEY`` videos (a logo, or footage
+re-uploaded very often) links each of them to the next few only, which still connects a group
+of true copies. Every candidate pair is then compared exactly. The cost grows with the number
+of frames, not with their pairs (``benchmarks/duplicates.py`` measures it up to 8000 videos).
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import faiss
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -26,8 +31,15 @@ from scipy.sparse.csgraph import connected_components
 from pipeline.params import NearDuplicateParams
 from stages.clean.fingerprint import VIEWS, Fingerprint
 
-BITS = 64
-TABLES = 4  # hash tables of BITS / TABLES bits each
+TABLES = 32
+KEY_BITS = 24
+MIN_HITS = 2  # frames of one video sharing a key with the other before the pair is compared
+COMMON_KEY = 50  # a key in more videos than this links each only to the next CHAIN
+CHAIN = 3
+# which bits of the hash key each table (fixed, so groups do not change between runs)
+_BIT_DRAW = np.random.default_rng(7)
+KEY_BIT_INDEX = np.stack([_BIT_DRAW.permutation(64)[:KEY_BITS] for _ in range(TABLES)])
+ALL_VARIANTS = tuple(f"{v}{m}" for v in VIEWS for m in ("", "_mirror"))
 
 
 @dataclass(frozen=True)
@@ -56,82 +68,107 @@ class DuplicateGroup:
         return max(to_kept or own, key=lambda m: m.shared)
 
 
-@dataclass
-class _Frames:
-    """The distinct hashes of one view of every video, with their owner and multiplicity."""
-
-    codes: np.ndarray  # (n, 8) uint8
-    owner: np.ndarray  # (n,) video index
-    weight: np.ndarray  # (n,) how many sampled frames had this hash
-    total: np.ndarray  # (videos,) sampled frames per video
+def _words(fp: Fingerprint, variant: str) -> np.ndarray:
+    return fp.codes(variant).view(">u8").ravel().astype(np.uint64)
 
 
-def _frames(fingerprints: Sequence[Fingerprint], view: str) -> _Frames:
-    codes, owner, weight = [], [], []
+def _keys(codes: np.ndarray) -> np.ndarray:
+    """(frames, TABLES) keys: each table's bits of each hash, tagged with the table."""
+    bits = np.unpackbits(codes, axis=1).astype(np.int64)  # (frames, 64)
+    weights = np.int64(1) << np.arange(KEY_BITS, dtype=np.int64)
+    keys = np.einsum("ftb,b->ft", bits[:, KEY_BIT_INDEX], weights)
+    return keys + (np.arange(TABLES, dtype=np.int64) << KEY_BITS)[None, :]
+
+
+def candidates(fingerprints: Sequence[Fingerprint]) -> set[tuple[int, int]]:
+    """Pairs (i < j) of videos, MIN_HITS of whose frames share a key, in any view."""
+    stored_key, stored_owner, query_key, query_owner, query_frame = [], [], [], [], []
+    frame_id = 0
     for i, fp in enumerate(fingerprints):
-        distinct, counts = np.unique(fp.codes(view), axis=0, return_counts=True)
-        codes.append(distinct)
-        owner.append(np.full(len(distinct), i))
-        weight.append(counts)
-    return _Frames(
-        codes=np.concatenate(codes) if codes else np.zeros((0, 8), np.uint8),
-        owner=np.concatenate(owner) if owner else np.zeros(0, int),
-        weight=np.concatenate(weight) if weight else np.zeros(0, int),
-        total=np.array([fp.frames for fp in fingerprints]),
-    )
+        for variant in ALL_VARIANTS:
+            codes = fp.codes(variant)
+            if len(codes) == 0:
+                continue
+            keys = _keys(codes)
+            if not variant.endswith("_mirror"):
+                stored_key.append(np.unique(keys))
+                stored_owner.append(np.full(len(stored_key[-1]), i))
+            query_key.append(keys.ravel())
+            query_owner.append(np.full(keys.size, i))
+            query_frame.append(np.repeat(np.arange(len(codes)) + frame_id, TABLES))
+        frame_id += fp.frames  # a frame's views and mirror images count as one frame
+    if not stored_key:
+        return set()
+    key, owner = np.concatenate(stored_key), np.concatenate(stored_owner)
+    values, videos = np.unique(key, return_counts=True)
+    common = values[videos > COMMON_KEY]
+    found = _chained(key, owner, common)
+    order = np.argsort(key, kind="stable")
+    key, owner = key[order], owner[order]
+    rare = ~np.isin(key, common)
+    key, owner = key[rare], owner[rare]
+    qkey, qowner = np.concatenate(query_key), np.concatenate(query_owner)
+    qframe = np.concatenate(query_frame)
+    left = np.searchsorted(key, qkey, side="left")
+    counts = np.searchsorted(key, qkey, side="right") - left
+    rows = np.repeat(np.arange(len(qkey)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b, frames = qowner[rows], owner[left[rows] + offsets], qframe[rows]
+    other = a != b
+    # one hit per (query frame, other video); then the pairs with MIN_HITS of them
+    hits = np.unique(np.stack([frames[other], a[other], b[other]], axis=1), axis=0)
+    pairs, n = np.unique(hits[:, 1:], axis=0, return_counts=True)
+    pairs = pairs[n >= MIN_HITS]
+    return found | {(int(min(x, y)), int(max(x, y))) for x, y in pairs}
+
+
+def _chained(key: np.ndarray, owner: np.ndarray, common: np.ndarray) -> set[tuple[int, int]]:
+    """For a key shared by many videos (footage re-uploaded many times, or a logo): each video
+    and the next ``CHAIN`` in its bucket, enough to connect a group of true copies without
+    comparing every pair in the bucket."""
+    out: set[tuple[int, int]] = set()
+    for value in common:
+        bucket = np.unique(owner[key == value])
+        for step in range(1, CHAIN + 1):
+            out |= {(int(x), int(y)) for x, y in zip(bucket[:-step], bucket[step:], strict=True)}
+    return out
+
+
+def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(a[:, None] ^ b[None, :])
+
+
+def compare(a: Fingerprint, b: Fingerprint, params: NearDuplicateParams) -> Match | None:
+    """The best (view, mirrored) comparison of two videos, or None when under ``min_shared``."""
+    best = None
+    for view in VIEWS:
+        plain = _words(b, view)
+        for mirrored in (False, True):
+            mine = _words(a, f"{view}_mirror" if mirrored else view)
+            if len(mine) == 0 or len(plain) == 0:
+                continue
+            dist = _hamming(mine, plain).astype(float)
+            near = dist <= params.max_distance
+            for hits, closest in ((near.any(axis=1), 1), (near.any(axis=0), 0)):
+                shared = float(hits.mean())
+                if shared >= params.min_shared and (best is None or shared > best.shared):
+                    nearest = np.where(near, dist, np.inf).min(axis=closest)
+                    best = Match("", "", shared, float(nearest[hits].mean()), view, mirrored)
+    return best
 
 
 def find_matches(
     ids: Sequence[str], fingerprints: Sequence[Fingerprint], params: NearDuplicateParams
 ) -> list[Match]:
     """Every pair of videos that match, each once (``a`` before ``b`` in ``ids``' order)."""
-    best: dict[tuple[int, int], Match] = {}
-    for view in VIEWS:
-        stored = _frames(fingerprints, view)
-        if len(stored.codes) == 0:
-            continue
-        index = faiss.IndexBinaryMultiHash(BITS, TABLES, BITS // TABLES)
-        index.nflip = params.max_distance // TABLES
-        index.add(stored.codes)
-        for mirrored in (False, True):
-            query = _frames(fingerprints, f"{view}_mirror") if mirrored else stored
-            for (qa, qb), (shared, distance) in _shares(index, stored, query, params).items():
-                if shared < params.min_shared:
-                    continue
-                pair = (min(qa, qb), max(qa, qb))
-                if pair not in best or shared > best[pair].shared:
-                    best[pair] = Match(ids[pair[0]], ids[pair[1]], shared, distance, view, mirrored)
-    return [best[p] for p in sorted(best)]
-
-
-def _shares(
-    index: faiss.IndexBinary, stored: _Frames, query: _Frames, params: NearDuplicateParams
-) -> dict[tuple[int, int], tuple[float, float]]:
-    """For each (query video, other video) with any frame within the distance: the share of the
-    query video's frames that have one, and the mean distance of those frames."""
-    lims, dist, hits = index.range_search(query.codes, params.max_distance + 1)
-    rows = np.repeat(np.arange(len(query.codes)), np.diff(lims).astype(np.int64))
-    qa, qb = query.owner[rows], stored.owner[hits]
-    other = qa != qb
-    rows, qa, qb, dist = rows[other], qa[other], qb[other], dist[other]
-    if len(rows) == 0:
-        return {}
-    # one entry per (query frame, other video): its nearest frame there
-    order = np.lexsort((dist, qb, rows))
-    rows, qa, qb, dist = rows[order], qa[order], qb[order], dist[order]
-    first = np.ones(len(rows), bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (qb[1:] != qb[:-1])
-    rows, qa, qb, dist = rows[first], qa[first], qb[first], dist[first]
-    keys, inverse = np.unique(np.stack([qa, qb], axis=1), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    weight = np.bincount(inverse, weights=query.weight[rows], minlength=len(keys))
-    frames = np.bincount(inverse, minlength=len(keys))
-    distance = np.bincount(inverse, weights=dist, minlength=len(keys)) / frames
-    shared = weight / query.total[keys[:, 0]]
-    return {
-        (int(a), int(b)): (float(s), float(d))
-        for (a, b), s, d in zip(keys, shared, distance, strict=True)
-    }
+    out = []
+    for i, j in sorted(candidates(fingerprints)):
+        found = compare(fingerprints[i], fingerprints[j], params)
+        if found is not None:
+            out.append(
+                Match(ids[i], ids[j], found.shared, found.distance, found.view, found.mirrored)
+            )
+    return out
 
 
 def group(ids: Sequence[str], matches: Sequence[Match]) -> list[DuplicateGroup]:

@@ -268,7 +268,7 @@ def _near_duplicates(
         return candidates, [], NearDuplicates(compared=0)
     report = run_per_video(
         f"{STAGE}-fingerprint",
-        [WorkItem(c.record.id, c.video, c.content_hash) for c in videos],
+        [WorkItem(c.record.id, c.video, c.content_hash, {"aspect": _aspect(c)}) for c in videos],
         partial(fingerprint_video, params=cfg.fingerprint),
         section=cfg.fingerprint,
         version="phash",
@@ -302,6 +302,13 @@ def _near_duplicates(
             )
         )
     return kept, rejected, found
+
+
+def _aspect(cand: _Candidate) -> float:
+    """Displayed width / height of a probed video (1 when the probe found no size)."""
+    media = cand.media
+    assert media is not None
+    return (media.width or 1) / (media.height or 1)
 
 
 def _text_only(rec: VideoRecord) -> _Candidate:

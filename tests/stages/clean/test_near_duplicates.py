@@ -13,7 +13,7 @@ import yaml
 
 from chfen.sample.frames import subtitle_font_path
 from chfen.sample.reuploads import KINDS, reupload
-from pipeline.media import MediaError
+from pipeline.media import MediaError, probe
 from pipeline.params import FingerprintParams, NearDuplicateParams, SplitParams
 from pipeline.records import Engagement, ManifestEntry, MediaInfo
 from pipeline.work import WorkItem
@@ -53,7 +53,9 @@ def clips(tmp_path_factory) -> dict[str, Path]:
 
 
 def _fingerprint(path: Path) -> Fingerprint:
-    result = fingerprint_video(WorkItem(path.stem, path, "-"), path.parent, FingerprintParams())
+    media = probe(path)
+    item = WorkItem(path.stem, path, "-", {"aspect": media.width / media.height})
+    result = fingerprint_video(item, path.parent, FingerprintParams())
     return Fingerprint.model_validate(result)
 
 
@@ -87,8 +89,9 @@ def test_fingerprint_sees_through_padding_and_mirroring(clips):
 def test_fingerprint_fails_clearly_on_a_corrupt_file(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00" * 4096)
-    with pytest.raises(MediaError, match=r"bad\.mp4"):
-        _fingerprint(bad)
+    item = WorkItem("bad", bad, "-", {"aspect": 1.0})
+    with pytest.raises(MediaError, match=r"bad\.mp4: cannot decode"):
+        fingerprint_video(item, tmp_path, FingerprintParams())
 
 
 def _raw_folder(root: Path, clips: dict[str, Path], names: list[str], mode: str) -> Path:
