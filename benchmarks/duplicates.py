@@ -129,9 +129,10 @@ def _intro_clips(clips: dict[str, Path], scratch: Path) -> dict[str, Path]:
     out = {}
     for name, body in (("intro_a", a), ("intro_b", b)):
         parts = [
-            ffmpeg.input(str(intro_src), t=INTRO_S).video.filter("scale", 640, 360),
-            ffmpeg.input(str(body)).video.filter("scale", 640, 360),
+            ffmpeg.input(str(intro_src)).video.trim(duration=INTRO_S).setpts("PTS-STARTPTS"),
+            ffmpeg.input(str(body)).video.setpts("PTS-STARTPTS"),
         ]
+        parts = [p.filter("fps", 25).filter("scale", 640, 360) for p in parts]
         path = scratch / f"{name}.mp4"
         (
             ffmpeg.concat(*[p.filter("setsar", 1) for p in parts], v=1, a=0)
