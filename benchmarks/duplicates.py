@@ -6,9 +6,10 @@ benchmarks/results/duplicates.json.
 
 - **Real clips** (``../shared/data``: the four subtitled clips in ``ocr/`` and the walking
   video): every re-upload kind of ``chfen.sample.reuploads`` made from each with ffmpeg, plus
-  two clips that share only a 2-second intro and differ after it. Pairwise precision and recall
-  of the groups against the footage each file came from, recall per kind, and fingerprint CPU
-  seconds (this process and its ffmpeg children) per video-minute.
+  two clips that share only a 2-second intro (the start of one clip, then all of another):
+  each belongs with the clip that follows its intro, and the two must not be grouped. Pairwise
+  precision and recall of the groups against the footage each file came from, recall per kind,
+  and fingerprint CPU seconds (this process and its ffmpeg children) per video-minute.
 - **The sample** (``chfen sample``, 48 videos unless told): the planted re-uploads against the
   answer key, over every pair of good and re-uploaded videos. Sample clips cut scenes from a
   small set of photos, so many distinct clips share a photo (the "same studio set" case): the
@@ -157,8 +158,10 @@ def real_clips(shared: Path, scratch: Path) -> dict:
             vid = f"{clip}-{kind}"
             paths[vid] = reupload(src, scratch / f"{vid}.mp4", kind, subtitle_font_path())
             footage[vid] = clip
-    for vid, path in _intro_clips(clips, scratch).items():
-        paths[vid], footage[vid] = path, vid
+    for (vid, path), body in zip(
+        _intro_clips(clips, scratch).items(), ("clip2", "clip3"), strict=True
+    ):
+        paths[vid], footage[vid] = path, body  # most of it is that clip: a re-upload of it
     rows = {}
     for frames in ("sampled", "keyframes"):
         params = NearDuplicateParams(fingerprint=FingerprintParams(frames=frames))
@@ -266,6 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--sample", type=Path, default=None, help="an existing sample folder")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the generated media here")
     parser.add_argument("--sample-videos", type=int, default=48)
     parser.add_argument("--no-sample", action="store_true")
     parser.add_argument("--no-scale", action="store_true")
@@ -276,7 +280,8 @@ def main() -> None:
         "params": NearDuplicateParams().model_dump(mode="json"),
     }
     with tempfile.TemporaryDirectory(prefix="chfen-dup-") as tmp:
-        scratch = Path(tmp)
+        scratch = args.keep or Path(tmp)
+        scratch.mkdir(parents=True, exist_ok=True)
         results["real_clips"] = real_clips(args.shared, scratch)
         if not args.no_sample:
             results["sample"] = sample(args.sample, args.sample_videos, scratch)
