@@ -162,32 +162,30 @@ def real_clips(shared: Path, scratch: Path) -> dict:
         _intro_clips(clips, scratch).items(), ("clip2", "clip3"), strict=True
     ):
         paths[vid], footage[vid] = path, body  # most of it is that clip: a re-upload of it
-    rows = {}
-    for frames in ("sampled", "keyframes"):
-        params = NearDuplicateParams(fingerprint=FingerprintParams(frames=frames))
-        fps, cost = fingerprints(paths, params.fingerprint)
-        ids = list(paths)
-        start = time.perf_counter()
-        groups = grouped(ids, fps, params)
-        match_s = time.perf_counter() - start
-        per_kind = {
-            kind: sum(groups.get(f"{c}-{kind}") == groups.get(c) is not None for c in clips)
-            / len(clips)
-            for kind in KINDS
-        }
-        rows[frames] = {
-            "clips": len(clips),
-            "videos": len(ids),
-            "video_minutes": round(sum(m for _, m, _ in cost.values()), 2),
-            **pair_scores(footage, groups),
-            "recall_per_kind": per_kind,
-            "shared_intro_grouped": groups.get("intro_a") is not None
-            and groups.get("intro_a") == groups.get("intro_b"),
-            "fingerprint_cpu_s_per_video_minute": cpu_per_minute(cost),
-            "matching_s": round(match_s, 3),
-        }
-        print("real clips", frames, json.dumps(rows[frames]), flush=True)
-    return rows
+    params = NearDuplicateParams()
+    fps, cost = fingerprints(paths, params.fingerprint)
+    ids = list(paths)
+    start = time.perf_counter()
+    groups = grouped(ids, fps, params)
+    match_s = time.perf_counter() - start
+    per_kind = {
+        kind: sum(groups.get(f"{c}-{kind}") == groups.get(c) is not None for c in clips)
+        / len(clips)
+        for kind in KINDS
+    }
+    row = {
+        "clips": len(clips),
+        "videos": len(ids),
+        "video_minutes": round(sum(m for _, m, _ in cost.values()), 2),
+        **pair_scores(footage, groups),
+        "recall_per_kind": per_kind,
+        "shared_intro_grouped": groups.get("intro_a") is not None
+        and groups.get("intro_a") == groups.get("intro_b"),
+        "fingerprint_cpu_s_per_video_minute": cpu_per_minute(cost),
+        "matching_s": round(match_s, 3),
+    }
+    print("real clips", json.dumps(row), flush=True)
+    return row
 
 
 def sample(raw: Path | None, n_videos: int, scratch: Path) -> dict:

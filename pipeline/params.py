@@ -118,7 +118,6 @@ class SplitParams(Section):
 
 
 class FingerprintParams(Section):
-    frames: Literal["sampled", "keyframes"] = "sampled"
     fps: float = Field(default=2.0, gt=0, le=10)
 
 

@@ -70,22 +70,22 @@ class Fingerprint(BaseModel):
 def fingerprint_video(item: WorkItem, out_dir: Path, params: FingerprintParams) -> dict[str, Any]:
     """Per-video work: the fingerprint of ``item.path``; ``aspect`` (displayed width / height,
     from the clean stage's probe) in its inputs."""
-    frames = decode(item.path, params.fps, keyframes=params.frames == "keyframes")
+    frames = decode(item.path, params.fps)
     if len(frames) == 0:
         raise MediaError(f"{item.path.name}: no frame could be decoded")
     return fingerprint(frames, item.inputs["aspect"], params.fps).model_dump(mode="json")
 
 
-def decode(path: Path, fps: float, keyframes: bool = False) -> np.ndarray:
+def decode(path: Path, fps: float) -> np.ndarray:
     """About ``fps`` grey SIDE x SIDE frames per second of ``path``, as an (n, SIDE, SIDE) array."""
-    skip = "nokey" if keyframes else "bidir"
-    stream = ffmpeg.input(str(path), skip_frame=skip, skip_loop_filter="all", threads=1).video
-    if not keyframes:
-        stream = stream.filter("fps", fps)
-    stream = stream.filter("scale", SIDE, SIDE)
+    stream = (
+        ffmpeg.input(str(path), skip_frame="bidir", skip_loop_filter="all", threads=1)
+        .video.filter("fps", fps)
+        .filter("scale", SIDE, SIDE)
+    )
     try:
         raw, _ = (
-            stream.output("pipe:", format="rawvideo", pix_fmt="gray", fps_mode="passthrough")
+            stream.output("pipe:", format="rawvideo", pix_fmt="gray")
             .global_args("-hide_banner", "-nostdin", "-loglevel", "error")
             .run(capture_stdout=True, capture_stderr=True)
         )

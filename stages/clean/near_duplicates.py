@@ -1,8 +1,9 @@
 """Near-duplicate groups: which kept videos show the same footage.
 
 Two videos match when at least ``min_shared`` of the sampled frames of one of them have a frame
-of the other within ``max_distance`` bits (pHash Hamming distance), comparing the same view
-(``full`` or ``center``), plain or mirrored. The share is taken in both directions and the larger
+of the other within ``max_distance`` bits (pHash Hamming distance), in the same order and at the
+same pace (on one time line, see ``compare``), comparing the same view (``full`` or ``center``),
+plain or mirrored. The share is taken in both directions and the larger
 one counts, so a trimmed copy (all of whose frames are in the original) matches, while two clips
 that only share a station's few-second intro do not. Matches are linked into groups (connected
 components); the first video of a group in the clean stage's order is the one kept.
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.stats import siegelslopes
 
 from pipeline.params import NearDuplicateParams
 from stages.clean.fingerprint import VIEWS, Fingerprint
@@ -36,6 +38,8 @@ KEY_BITS = 24
 MIN_HITS = 2  # frames of one video sharing a key with the other before the pair is compared
 COMMON_KEY = 50  # a key in more videos than this links each only to the next CHAIN
 CHAIN = 3
+SPEED_RANGE = (0.8, 1.25)  # a copy plays at most this much slower / faster
+TIME_TOLERANCE_S = 1.25  # a matched frame may be this far off the copy's time line
 # which bits of the hash key each table (fixed, so groups do not change between runs)
 _BIT_DRAW = np.random.default_rng(7)
 KEY_BIT_INDEX = np.stack([_BIT_DRAW.permutation(64)[:KEY_BITS] for _ in range(TABLES)])
@@ -139,22 +143,43 @@ def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def compare(a: Fingerprint, b: Fingerprint, params: NearDuplicateParams) -> Match | None:
-    """The best (view, mirrored) comparison of two videos, or None when under ``min_shared``."""
+    """The best (view, mirrored, direction) comparison of two videos, or None when under
+    ``min_shared``. The share counts the frames of one video whose nearest frame in the other
+    lies on one time line (a robust straight fit of frame index against frame index, of slope
+    ``SPEED_RANGE``, within ``TIME_TOLERANCE_S``): a re-upload keeps the order and pace of its
+    footage, while two clips cut from the same photos or studio set match frame by frame only
+    here and there."""
     best = None
+    tolerance = TIME_TOLERANCE_S * a.fps
     for view in VIEWS:
         plain = _words(b, view)
         for mirrored in (False, True):
             mine = _words(a, f"{view}_mirror" if mirrored else view)
-            if len(mine) == 0 or len(plain) == 0:
+            if len(mine) < 2 or len(plain) < 2:
                 continue
-            dist = _hamming(mine, plain).astype(float)
-            near = dist <= params.max_distance
-            for hits, closest in ((near.any(axis=1), 1), (near.any(axis=0), 0)):
-                shared = float(hits.mean())
+            dist = _hamming(mine, plain)
+            for d in (dist, dist.T):
+                shared, mean = _on_time_line(d, params.max_distance, tolerance)
                 if shared >= params.min_shared and (best is None or shared > best.shared):
-                    nearest = np.where(near, dist, np.inf).min(axis=closest)
-                    best = Match("", "", shared, float(nearest[hits].mean()), view, mirrored)
+                    best = Match("", "", shared, mean, view, mirrored)
     return best
+
+
+def _on_time_line(dist: np.ndarray, max_distance: int, tolerance: float) -> tuple[float, float]:
+    """Share of the rows of ``dist`` (frames of one video against the other's) whose nearest
+    frame is within ``max_distance`` and on the fitted time line; the mean distance of those."""
+    rows = np.flatnonzero(dist.min(axis=1) <= max_distance)
+    if len(rows) < 2:
+        return 0.0, 0.0
+    nearest = dist[rows].argmin(axis=1)
+    slope, offset = siegelslopes(nearest, rows)
+    if not SPEED_RANGE[0] <= slope <= SPEED_RANGE[1]:
+        return 0.0, 0.0
+    on_line = np.abs(nearest - (slope * rows + offset)) <= tolerance
+    if not on_line.any():
+        return 0.0, 0.0
+    mean = float(dist[rows[on_line], nearest[on_line]].mean())
+    return float(on_line.sum() / len(dist)), mean
 
 
 def find_matches(
