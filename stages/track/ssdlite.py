@@ -126,6 +126,8 @@ class SsdliteDetector:
         """Boxes (image pixels) above the confidence and their scores, ``image`` fed to ``net``
         resized to ``size``."""
         height, width = image.shape[:2]
+        if width > size[0] or height > size[1]:  # blobFromImage's resize would alias
+            image = self._cv2.resize(image, size, interpolation=self._cv2.INTER_AREA)
         # The graph scales pixels to [-1, 1] itself and expects RGB, as the image is given.
         net.setInput(self._cv2.dnn.blobFromImage(image, 1.0, size, swapRB=False))
         rows = net.forward()[0, 0]  # (N, 7): image, class, score, x0, y0, x1, y1
