@@ -329,7 +329,8 @@ def ssdlite_variants(shared: Path, params: TrackParams) -> dict:
     """SSDLite's fine pass (input long side, the height split between the passes) and score
     threshold: recall/precision on the MOT17 frames at the stage's frame size, CPU per 640-px
     frame and detections on the walking video's minute with people (20-80 s, 1 frame a second),
-    and boxes on frames with nobody (flat grey, black, the coffee photo)."""
+    and boxes on frames with nobody (flat grey, black, the coffee photo); then the MOT17 figures
+    at other fine-pass sizes."""
     seq = motchallenge.load_sequence(shared / MOT17)
     images = {f: np.asarray(Image.open(p).convert("RGB")) for f, p in seq.frames.items()}
     frames = [
@@ -365,6 +366,21 @@ def ssdlite_variants(shared: Path, params: TrackParams) -> dict:
                     f"{q['precision']:.3f}, {per_frame:.3f} s/frame",
                     flush=True,
                 )
+    out["mot17_recall_precision_by_fine_long_side"] = fine_sizes(images, seq, params)
+    return out
+
+
+def fine_sizes(images: dict[int, np.ndarray], seq: motchallenge.Sequence, params: TrackParams):
+    """How much the MOT17 figures owe to the one fine-pass size chosen on these same 4 frames:
+    recall and precision at neighbouring sizes (fine pass allowed to enlarge 2x)."""
+    out = {}
+    for fine in (768, 832, 896, 928, 960, 992, 1024, 1088, 1152, 1280):
+        update = {"fine_long_side": fine, "fine_max_scale": 2.0}
+        detector = SsdliteDetector(params.ssdlite.model_copy(update=update), params.max_detections)
+        dets, _ = detect_sequence(detector, images, params.max_side)
+        q = motchallenge.detection_quality([d for rows in dets.values() for d in rows], seq.gt)
+        out[str(fine)] = [round(q["recall"], 3), round(q["precision"], 3)]
+    print(f"  ssdlite recall, precision by fine_long_side: {out}", flush=True)
     return out
 
 
