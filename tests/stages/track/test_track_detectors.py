@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 
@@ -14,21 +12,6 @@ from stages.track import detectors
 from stages.track.detectors import HogDetector, YoloDetector
 from stages.track.mot import iou_matrix
 from tests.stages.track.track_synthetic import photo, resized
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Every connection or name lookup is recorded and refused."""
-    attempts: list[tuple] = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network access in a test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return attempts
 
 
 def test_tiny_yolo_loads_from_pt_and_detects_people_only(tiny_yolo, no_network):

@@ -50,7 +50,7 @@ def write_inputs(root: Path, videos: dict[str, Path], track: dict) -> tuple[Path
 
 
 @pytest.fixture(scope="module")
-def hog_run(tmp_path_factory):
+def offline_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("track")
     v = root / "videos"
     videos = {
@@ -70,8 +70,8 @@ def summary(out: Path, video_id: str) -> TrackSummary:
     return TrackSummary.model_validate_json((out / f"{video_id}.json").read_text())
 
 
-def test_outputs_for_every_good_video_and_the_corrupt_one_recorded(hog_run):
-    out, report = hog_run[3], hog_run[4]
+def test_outputs_for_every_good_video_and_the_corrupt_one_recorded(offline_run):
+    out, report = offline_run[3], offline_run[4]
     assert len(report.outcomes) == 5 and len(report.failures) == 1
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{i}.{ext}" for i in ("nobody", "portrait", "face", "single") for ext in ("csv", "json")]
@@ -82,12 +82,12 @@ def test_outputs_for_every_good_video_and_the_corrupt_one_recorded(hog_run):
     assert "MediaError" in failures[0]["error"]
     index = {r["id"]: r for r in map(json.loads, (out / "index.jsonl").read_text().splitlines())}
     assert set(index) == {"nobody", "portrait", "face", "single"}
-    assert all(r["detector"] == "hog" for r in index.values())
+    assert all(r["detector"] == "ssdlite" for r in index.values())
     assert index["portrait"]["unique_persons"] == summary(out, "portrait").unique_persons
 
 
-def test_nobody_on_screen_is_a_result_with_zero_persons(hog_run):
-    out = hog_run[3]
+def test_nobody_on_screen_is_a_result_with_zero_persons(offline_run):
+    out = offline_run[3]
     s = summary(out, "nobody")
     assert (s.frames, s.seconds, s.unique_persons, s.max_persons) == (10, 2, 0, 0)
     assert s.persons_per_second == [0, 0]
@@ -95,8 +95,8 @@ def test_nobody_on_screen_is_a_result_with_zero_persons(hog_run):
     assert (out / "nobody.csv").read_text() == ""
 
 
-def test_portrait_person_is_tracked_in_display_pixels(hog_run):
-    out = hog_run[3]
+def test_portrait_person_is_tracked_in_display_pixels(offline_run):
+    out = offline_run[3]
     s = summary(out, "portrait")
     assert (s.width, s.height, s.frames, s.seconds) == (360, 480, 15, 3)
     assert s.unique_persons >= 1 and s.max_persons >= 1
@@ -109,11 +109,12 @@ def test_portrait_person_is_tracked_in_display_pixels(hog_run):
         x, y, w, h = r.box
         assert x >= 0 and x + w <= 360.01 and y >= 0 and y + h <= 480.01 and h > w
         assert r.t == pytest.approx((r.frame - 1) / 5, abs=0.01)
-    assert s.persons_per_second == [1, 1, 1]
+    # the bus photo shows four people, one cut by the frame's edge (HOG found one of them)
+    assert all(2 <= n <= 4 for n in s.persons_per_second)
 
 
-def test_faces_are_found_once_a_second_where_there_is_one(hog_run):
-    out = hog_run[3]
+def test_faces_are_found_once_a_second_where_there_is_one(offline_run):
+    out = offline_run[3]
     s = summary(out, "face")
     assert [(fs.second, len(fs.faces)) for fs in s.faces_per_second] == [(0, 1), (1, 1)]
     face = s.faces_per_second[0].faces[0]
@@ -124,14 +125,14 @@ def test_faces_are_found_once_a_second_where_there_is_one(hog_run):
     assert summary(out, "portrait").frames == 15  # the other clips are unaffected
 
 
-def test_a_single_frame_video(hog_run):
-    s = summary(hog_run[3], "single")
+def test_a_single_frame_video(offline_run):
+    s = summary(offline_run[3], "single")
     assert (s.frames, s.seconds, s.unique_persons) == (1, 1, 0)
     assert [(fs.second, fs.faces) for fs in s.faces_per_second] == [(0, [])]
 
 
-def test_second_run_is_all_cache_hits_with_identical_outputs(hog_run):
-    _, manifest, params, out, _ = hog_run
+def test_second_run_is_all_cache_hits_with_identical_outputs(offline_run):
+    _, manifest, params, out, _ = offline_run
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     report = stage.run(manifest, out, params, show_progress=False)
     assert report.n_cached == 4 and len(report.failures) == 1

