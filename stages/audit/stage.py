@@ -3,6 +3,7 @@ verdict on each given label (``confident``), and the reports (``report``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,28 @@ def group_of(entry: ManifestEntry) -> str:
     return entry.account or f"id:{entry.id}"
 
 
-def audit(entries: list[ManifestEntry], features: Path, cfg: AuditParams) -> AuditResult:
-    """Judge the label of every labelled entry (``entries`` carry their label) against
-    out-of-fold probabilities from the features under ``features``."""
+@dataclass
+class Pooled:
+    """The labelled entries that can be judged, their pooled features ``x``, class indices ``y``
+    in ``space`` and account groups; the others with the reason."""
+
+    entries: list[ManifestEntry]
+    x: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    space: Granularity
+    skipped: list[Skipped]
+
+
+def pool(entries: list[ManifestEntry], features: Path, modalities: tuple[str, ...]) -> Pooled:
+    """The evaluate probe's inputs for every labelled entry with features under ``features``
+    (in ``primary8``, or ``primary8+neutral`` when a label is neutral)."""
     space: Granularity = (
         "primary8+neutral"
         if any(e.label and e.label.primary == NEUTRAL for e in entries)
         else "primary8"
     )
-    classes = label_space(space).classes
-    everything = FeatureDataset(entries, features, cfg.modalities, space)
+    everything = FeatureDataset(entries, features, modalities, space)
     skipped = [
         Skipped(video_id=e.id, reason=f"no features in {', '.join(sorted(everything.stores))}")
         for e in entries
@@ -40,64 +53,77 @@ def audit(entries: list[ManifestEntry], features: Path, cfg: AuditParams) -> Aud
     ]
     missing = {s.video_id for s in skipped}
     kept = [e for e in entries if e.id not in missing]
-    x, y = baselines.pooled(FeatureDataset(kept, features, cfg.modalities, space))
+    x, y = baselines.pooled(FeatureDataset(kept, features, modalities, space))
     skipped += [
         Skipped(video_id=e.id, reason=f"label {e.label.primary} is not a class of {space}")
         for e, label in zip(kept, y, strict=True)
         if label < 0 and e.label
     ]
-    x, kept = x[y >= 0], [e for e, label in zip(kept, y, strict=True) if label >= 0]
-    y = y[y >= 0]
+    kept = [e for e, label in zip(kept, y, strict=True) if label >= 0]
     groups = np.array([group_of(e) for e in kept], dtype=object)
-    result: dict[str, Any] = {
-        "method": cfg.method,
-        "modalities": list(cfg.modalities),
-        "labels": space,
-        "labelled": len(entries),
-    }
-    if not oof.fold_count(y, groups, cfg.folds):
+    return Pooled(kept, x[y >= 0], y[y >= 0], groups, space, skipped)
+
+
+def audit(entries: list[ManifestEntry], features: Path, cfg: AuditParams) -> AuditResult:
+    """Judge the label of every labelled entry (``entries`` carry their label) against
+    out-of-fold probabilities from the features under ``features``."""
+    data = pool(entries, features, cfg.modalities)
+    if not oof.fold_count(data.y, data.groups, cfg.folds):
+        largest = int(np.unique(data.y, return_counts=True)[1].max()) if len(data.y) else 0
         note = (
-            f"nothing judged: {len(set(groups.tolist()))} account group(s) and at most "
-            f"{int(np.unique(y, return_counts=True)[1].max()) if len(y) else 0} video(s) per "
-            "class allow no two folds"
+            f"nothing judged: {len(set(data.groups.tolist()))} account group(s) and at most "
+            f"{largest} video(s) per class allow no two folds"
         )
-        skipped += [Skipped(video_id=e.id, reason="too few accounts to hold it out") for e in kept]
         return AuditResult(
-            **result,
+            **_header(data, cfg),
             folds=0,
             probe_c=[],
             judged=0,
             issues=[],
-            skipped=skipped,
+            skipped=data.skipped
+            + [
+                Skipped(video_id=e.id, reason="too few accounts to hold it out")
+                for e in data.entries
+            ],
             oof_accuracy=None,
             note=note,
         )
-    out = oof.probe_out_of_fold(x, y, groups, len(classes), cfg.folds, cfg.probe_c, cfg.seed)
-    skipped += [
+    classes = label_space(data.space).classes
+    out = oof.probe_out_of_fold(
+        data.x, data.y, data.groups, len(classes), cfg.folds, cfg.probe_c, cfg.seed
+    )
+    return verdict(data, out, cfg)
+
+
+def verdict(data: Pooled, out: oof.OutOfFold, cfg: AuditParams) -> AuditResult:
+    """cleanlab's judgement of ``data``'s labels given the out-of-fold probabilities ``out``;
+    a video whose class no fold's model saw is not judged."""
+    classes = label_space(data.space).classes
+    skipped = data.skipped + [
         Skipped(video_id=e.id, reason=f"no video of its class {e.label.primary} outside its fold")
-        for e, seen in zip(kept, out.seen, strict=True)
+        for e, seen in zip(data.entries, out.seen, strict=True)
         if not seen and e.label
     ]
-    judged = [e for e, seen in zip(kept, out.seen, strict=True) if seen]
-    probs, y = out.pred_probs[out.seen], y[out.seen]
-    verdict = confident.judge(y, probs, cfg.filter_by, cfg.rank_by, cfg.max_issues)
+    judged = [e for e, seen in zip(data.entries, out.seen, strict=True) if seen]
+    probs, y = out.pred_probs[out.seen], data.y[out.seen]
+    found = confident.judge(y, probs, cfg.filter_by, cfg.rank_by, cfg.max_issues)
     issues = [
         LabelIssue(
             video_id=e.id,
             given_label=classes[y[i]],
-            suggested_label=classes[verdict.suggested[i]],
-            label_quality=float(np.clip(verdict.quality[i], 0, 1)),
+            suggested_label=classes[found.suggested[i]],
+            label_quality=float(np.clip(found.quality[i], 0, 1)),
             agreement=e.label.agreement,
             votes=votes_cell(e.label.votes),
             split=e.split or "",
             account=e.account or "",
         )
         for i, e in enumerate(judged)
-        if verdict.flagged[i] and e.label
+        if found.flagged[i] and e.label
     ]
     issues.sort(key=lambda issue: (issue.label_quality, issue.video_id))
     return AuditResult(
-        **result,
+        **_header(data, cfg),
         folds=out.folds,
         probe_c=out.c,
         judged=len(judged),
@@ -105,6 +131,15 @@ def audit(entries: list[ManifestEntry], features: Path, cfg: AuditParams) -> Aud
         skipped=skipped,
         oof_accuracy=float(np.mean(probs.argmax(1) == y)) if len(y) else None,
     )
+
+
+def _header(data: Pooled, cfg: AuditParams) -> dict[str, Any]:
+    return {
+        "method": cfg.method,
+        "modalities": list(cfg.modalities),
+        "labels": data.space,
+        "labelled": len(data.entries) + len(data.skipped),
+    }
 
 
 def run(

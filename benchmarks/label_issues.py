@@ -1,0 +1,155 @@
+"""How many deliberately wrong labels the audit stage finds (issue #18, part 2).
+
+On a labelled sample with cached features, a known random ``--share`` of the labelled videos
+get their primary label flipped to another class present in the data (every vote with it, as if
+all annotators had been misled); the audit core (``stages.audit``: pooled features, out-of-fold
+probe probabilities grouped by account, cleanlab) runs on the flipped labels, and the flagged
+set is scored against the flips: precision, recall and F1, mean and population std over
+``--seeds`` (each seed draws other flips and other folds). Every cleanlab ``filter_by`` is
+scored on the same out-of-fold probabilities; the run without flips says how many videos are
+flagged on the sample's own labels. Build the sample in a scratch clone first:
+
+    chfen sample --out data/raw --videos 96 --seed 1
+    dvc repro labels embed_text embed_visual embed_audio
+    .venv/bin/python -m benchmarks.label_issues [--seeds 5] [--share 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import get_args
+
+import numpy as np
+
+from pipeline.params import AuditParams, load_params
+from pipeline.plutchik import label_space
+from pipeline.records import ManifestEntry
+from stages.audit import oof
+from stages.audit.stage import pool, verdict
+from stages.labels.schema import read_labelled
+
+FILTERS = get_args(AuditParams.model_fields["filter_by"].annotation)
+
+
+def flip(
+    entries: list[ManifestEntry], share: float, seed: int
+) -> tuple[list[ManifestEntry], set[str]]:
+    """``entries`` with the primary label of a random ``share`` of them moved to another class
+    present in the data (distribution and votes with it); the flipped ids."""
+    rng = np.random.default_rng([seed, 18])
+    present = sorted({e.label.primary for e in entries if e.label})
+    chosen = set(rng.choice(len(entries), round(share * len(entries)), replace=False).tolist())
+    out, ids = [], set()
+    for i, e in enumerate(entries):
+        if i in chosen and e.label:
+            new = str(rng.choice([c for c in present if c != e.label.primary]))
+            label = e.label.model_copy(
+                update={
+                    "primary": new,
+                    "distribution": {new: 1.0},
+                    "votes": dict.fromkeys(e.label.votes, new),
+                }
+            )
+            e = e.model_copy(update={"label": label})
+            ids.add(e.id)
+        out.append(e)
+    return out, ids
+
+
+def scored(found: set[str], truth: set[str]) -> dict[str, float]:
+    hit = len(found & truth)
+    p = hit / len(found) if found else 0.0
+    r = hit / len(truth) if truth else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def run_seed(
+    entries: list[ManifestEntry], features: Path, cfg: AuditParams, share: float, seed: int
+) -> dict[str, dict[str, float]]:
+    """Every filter's scores on one seed's flips (folds shuffled by the same seed)."""
+    cfg = cfg.changed({"seed": seed})
+    flipped, truth = flip(entries, share, seed)
+    data = pool(flipped, features, cfg.modalities)
+    n = len(label_space(data.space).classes)
+    out = oof.probe_out_of_fold(data.x, data.y, data.groups, n, cfg.folds, cfg.probe_c, seed)
+    results = {}
+    for name in FILTERS:
+        found = verdict(data, out, cfg.changed({"filter_by": name}))
+        results[name] = {
+            **scored({i.video_id for i in found.issues}, truth),
+            "flagged": len(found.issues),
+            "flipped": len(truth),
+            "oof_accuracy": found.oof_accuracy,
+        }
+    return results
+
+
+def summary(per_seed: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    out = {}
+    for name in per_seed[0]:
+        out[name] = {}
+        for key in ("precision", "recall", "f1", "flagged", "oof_accuracy"):
+            values = [s[name][key] for s in per_seed]
+            out[name][f"{key}_mean"] = statistics.fmean(values)
+            out[name][f"{key}_std"] = statistics.pstdev(values)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--manifest", type=Path, default=Path("data/interim/manifest.jsonl"))
+    parser.add_argument("--labels", type=Path, default=Path("data/interim/labels.jsonl"))
+    parser.add_argument("--features", type=Path, default=Path("data/features"))
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--share", type=float, default=0.1)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/label_issues.json"))
+    args = parser.parse_args()
+    cfg = load_params(args.params, section="audit").audit
+    entries = read_labelled(args.manifest, args.labels)
+    start = time.perf_counter()
+    per_seed = []
+    for seed in range(args.seeds):
+        per_seed.append(run_seed(entries, args.features, cfg, args.share, seed))
+        line = per_seed[-1][cfg.filter_by]
+        print(f"seed {seed}: precision {line['precision']:.2f} recall {line['recall']:.2f} "
+              f"({line['flagged']} flagged, {line['flipped']} flipped)", flush=True)  # fmt: skip
+    clean = run_seed(entries, args.features, cfg, 0.0, 0)
+    result = {
+        "generated_by": "python -m benchmarks.label_issues",
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "manifest": str(args.manifest),
+        "videos": len(entries),
+        "share_flipped": args.share,
+        "seeds": list(range(args.seeds)),
+        "audit": cfg.model_dump(mode="json"),
+        "protocol": (
+            f"per seed, {args.share:.0%} of the labelled videos (random, seeded) get another "
+            "class present in the data as their primary label and every vote; the audit's "
+            f"out-of-fold probe probabilities ({cfg.folds} folds grouped by account, shuffled "
+            "by the seed) go through cleanlab with each filter_by; the flagged set is scored "
+            "against the flipped set; mean and population std over seeds"
+        ),
+        "target": {"recall": 0.6, "precision": 0.6},
+        "default_filter": cfg.filter_by,
+        "filters": summary(per_seed),
+        "flagged_without_flips": {name: r["flagged"] for name, r in clean.items()},
+        "per_seed": per_seed,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    for name, s in result["filters"].items():
+        print(f"{name:24s} precision {s['precision_mean']:.2f} ± {s['precision_std']:.2f}  "
+              f"recall {s['recall_mean']:.2f} ± {s['recall_std']:.2f}  "
+              f"F1 {s['f1_mean']:.2f}", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
