@@ -7,11 +7,15 @@ probe probabilities grouped by account, cleanlab) runs on the flipped labels, an
 set is scored against the flips: precision, recall and F1, mean and population std over
 ``--seeds`` (each seed draws other flips and other folds). Every cleanlab ``filter_by`` is
 scored on the same out-of-fold probabilities; the run without flips says how many videos are
-flagged on the sample's own labels. Build the sample in a scratch clone first:
+flagged on the sample's own labels. ``--model-seeds N`` also scores the train stage's own model
+(params.yaml's train section, trained per fold) on the first N seeds, the issue's alternative
+to the probe. Build the sample in a scratch clone first:
 
     chfen sample --out data/raw --videos 96 --seed 1
     dvc repro labels embed_text embed_visual embed_audio
-    .venv/bin/python -m benchmarks.label_issues [--seeds 5] [--share 0.1]
+    .venv/bin/python -m benchmarks.label_issues [--seeds 5] [--share 0.1] [--model-seeds 3]
+
+(as a module: run as a script, this file would shadow the `model` package)
 """
 
 from __future__ import annotations
@@ -26,12 +30,16 @@ from pathlib import Path
 from typing import get_args
 
 import numpy as np
+import torch
 
-from pipeline.params import AuditParams, load_params
+from model.data import FeatureDataset
+from model.inference import predict
+from model.train import train
+from pipeline.params import AuditParams, TrainParams, load_params
 from pipeline.plutchik import label_space
 from pipeline.records import ManifestEntry
 from stages.audit import oof
-from stages.audit.stage import pool, verdict
+from stages.audit.stage import Pooled, pool, verdict
 from stages.labels.schema import read_labelled
 
 FILTERS = get_args(AuditParams.model_fields["filter_by"].annotation)
@@ -69,28 +77,67 @@ def scored(found: set[str], truth: set[str]) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
+def model_out_of_fold(
+    data: Pooled, features: Path, params: TrainParams, folds: int, seed: int
+) -> oof.OutOfFold:
+    """Out-of-fold probabilities of the train stage's own model on the audit's folds: for each
+    fold, trained on the others but the next one, early-stopped on that one (as
+    benchmarks/model.py does)."""
+    params = params.changed({"task": {"labels": data.space}, "optim": {"seed": seed}})
+    k = oof.fold_count(data.y, data.groups, folds)
+    tests = oof.grouped_folds(data.y, data.groups, k, seed)
+    probs = np.zeros((len(data.y), len(label_space(data.space).classes)))
+    seen = np.zeros(len(data.y), bool)
+
+    def subset(idx: np.ndarray) -> FeatureDataset:
+        chosen = [data.entries[i] for i in idx]
+        return FeatureDataset(chosen, features, params.task.modalities, data.space)
+
+    for i, test in enumerate(tests):
+        val = tests[(i + 1) % k]
+        fit = np.setdiff1d(np.arange(len(data.y)), np.union1d(test, val))
+        torch.set_num_threads(1)
+        result = train(subset(fit), subset(val), params)
+        probs[test] = predict(result.model, subset(test))[0]
+        seen[test] = np.isin(data.y[test], data.y[np.union1d(fit, val)])
+    return oof.OutOfFold(probs, seen, k, [])
+
+
 def run_seed(
-    entries: list[ManifestEntry], features: Path, cfg: AuditParams, share: float, seed: int
-) -> dict[str, dict[str, float]]:
-    """Every filter's scores on one seed's flips (folds shuffled by the same seed)."""
+    entries: list[ManifestEntry],
+    features: Path,
+    cfg: AuditParams,
+    share: float,
+    seed: int,
+    model_params: TrainParams | None = None,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per method (the probe; the train stage's model when ``model_params`` is given), every
+    filter's scores on one seed's flips (folds shuffled by the same seed)."""
     cfg = cfg.changed({"seed": seed})
     flipped, truth = flip(entries, share, seed)
     data = pool(flipped, features, cfg.modalities)
     n = len(label_space(data.space).classes)
-    out = oof.probe_out_of_fold(data.x, data.y, data.groups, n, cfg.folds, cfg.probe_c, seed)
-    results = {}
-    for name in FILTERS:
-        found = verdict(data, out, cfg.changed({"filter_by": name}))
-        results[name] = {
-            **scored({i.video_id for i in found.issues}, truth),
-            "flagged": len(found.issues),
-            "flipped": len(truth),
-            "oof_accuracy": found.oof_accuracy,
-        }
+    methods = {
+        "probe": oof.probe_out_of_fold(data.x, data.y, data.groups, n, cfg.folds, cfg.probe_c, seed)
+    }
+    if model_params is not None:
+        methods["model"] = model_out_of_fold(data, features, model_params, cfg.folds, seed)
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for method, out in methods.items():
+        results[method] = {}
+        for name in FILTERS:
+            found = verdict(data, out, cfg.changed({"filter_by": name}))
+            results[method][name] = {
+                **scored({i.video_id for i in found.issues}, truth),
+                "flagged": len(found.issues),
+                "flipped": len(truth),
+                "oof_accuracy": found.oof_accuracy,
+            }
     return results
 
 
 def summary(per_seed: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Mean and population std over seeds of each filter's scores."""
     out = {}
     for name in per_seed[0]:
         out[name] = {}
@@ -109,18 +156,25 @@ def main() -> None:
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--share", type=float, default=0.1)
+    parser.add_argument(
+        "--model-seeds", type=int, default=0, help="also the train stage's model on this many seeds"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/label_issues.json"))
     args = parser.parse_args()
     cfg = load_params(args.params, section="audit").audit
     entries = read_labelled(args.manifest, args.labels)
     start = time.perf_counter()
+    train_params = load_params(args.params, section="train").train
     per_seed = []
     for seed in range(args.seeds):
-        per_seed.append(run_seed(entries, args.features, cfg, args.share, seed))
-        line = per_seed[-1][cfg.filter_by]
-        print(f"seed {seed}: precision {line['precision']:.2f} recall {line['recall']:.2f} "
-              f"({line['flagged']} flagged, {line['flipped']} flipped)", flush=True)  # fmt: skip
-    clean = run_seed(entries, args.features, cfg, 0.0, 0)
+        with_model = train_params if seed < args.model_seeds else None
+        per_seed.append(run_seed(entries, args.features, cfg, args.share, seed, with_model))
+        for method, filters in per_seed[-1].items():
+            line = filters[cfg.filter_by]
+            print(f"seed {seed} {method}: precision {line['precision']:.2f} recall "
+                  f"{line['recall']:.2f} ({line['flagged']} flagged, {line['flipped']} flipped)",
+                  flush=True)  # fmt: skip
+    clean = run_seed(entries, args.features, cfg, 0.0, 0)["probe"]
     result = {
         "generated_by": "python -m benchmarks.label_issues",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
@@ -138,15 +192,19 @@ def main() -> None:
         ),
         "target": {"recall": 0.6, "precision": 0.6},
         "default_filter": cfg.filter_by,
-        "filters": summary(per_seed),
+        "probe": summary([s["probe"] for s in per_seed]),
+        "model": (
+            summary([s["model"] for s in per_seed if "model" in s]) if args.model_seeds else None
+        ),
+        "model_seeds": list(range(min(args.model_seeds, args.seeds))),
         "flagged_without_flips": {name: r["flagged"] for name, r in clean.items()},
         "per_seed": per_seed,
         "seconds": round(time.perf_counter() - start, 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    for name, s in result["filters"].items():
-        print(f"{name:24s} precision {s['precision_mean']:.2f} ± {s['precision_std']:.2f}  "
+    for name, s in result["probe"].items():
+        print(f"probe {name:24s} precision {s['precision_mean']:.2f} ± {s['precision_std']:.2f}  "
               f"recall {s['recall_mean']:.2f} ± {s['recall_std']:.2f}  "
               f"F1 {s['f1_mean']:.2f}", flush=True)  # fmt: skip
 
