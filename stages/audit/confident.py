@@ -32,14 +32,14 @@ def judge(
     spread back over them). With fewer than two such classes nothing is flagged. ``max_issues``
     keeps the flagged items with the lowest quality."""
     present = np.unique(labels)
+    if len(present) < 2:
+        return Judgement(np.zeros(len(labels), bool), np.ones(len(labels)), labels.copy())
     index = {c: i for i, c in enumerate(present.tolist())}
     local = np.array([index[c] for c in labels.tolist()], dtype=int)
     probs = pred_probs[:, present]
     total = probs.sum(1, keepdims=True)
     probs = np.where(total > 0, probs / np.where(total > 0, total, 1), 1 / len(present))
-    suggested = present[probs.argmax(1)] if len(labels) else np.zeros(0, int)
-    if len(present) < 2:
-        return Judgement(np.zeros(len(labels), bool), np.ones(len(labels)), suggested)
+    suggested = present[probs.argmax(1)]
     quality = get_label_quality_scores(local, probs, method=rank_by)
     flagged = find_label_issues(local, probs, filter_by=filter_by, n_jobs=1)
     if max_issues is not None and flagged.sum() > max_issues:

@@ -4,12 +4,14 @@ the features say are flagged, clean ones mostly not; the reports render and read
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from chfen.annotate.selection import read_label_issues
 from pipeline.params import AuditParams
 from pipeline.plutchik import wheel
 from stages.audit import report
+from stages.audit.confident import judge
 from stages.audit.schema import LabelIssue
 from stages.audit.stage import audit, run
 from stages.labels.schema import VideoLabels
@@ -129,3 +131,16 @@ def test_the_stage_reads_the_labels_stage_output(store, tmp_path):
     found = read_label_issues(tmp_path / "reports" / report.CSV_FILE)
     assert len(found) == metrics["flagged"]
     assert len(found & set(FLIPPED)) >= 5
+
+
+def test_judge_flags_the_contradicted_label_and_needs_two_classes():
+    labels = np.array([0, 0, 3, 3])
+    probs = np.zeros((4, 8))
+    probs[[0, 1, 2, 3], [0, 3, 3, 3]] = 1.0  # item 1 is labelled 0, looks like 3
+    found = judge(labels, probs, "prune_by_noise_rate", "self_confidence", None)
+    assert found.flagged.tolist() == [False, True, False, False]
+    assert found.suggested.tolist() == [0, 3, 3, 3]
+    assert found.quality[1] < found.quality[[0, 2, 3]].min()
+    for n in (0, 1):
+        one = judge(np.full(n, 2), np.eye(8)[[2] * n], "both", "self_confidence", None)
+        assert not one.flagged.any()
