@@ -3,8 +3,8 @@
 On a labelled sample with cached features, a known random ``--share`` of the labelled videos
 get their primary label flipped to another class present in the data (every vote with it, as if
 all annotators had been misled); the audit core (``stages.audit``: pooled features, out-of-fold
-probe probabilities grouped by account, cleanlab) runs on the flipped labels, and the flagged
-set is scored against the flips: precision, recall and F1, mean and population std over
+probabilities of each probe method grouped by account, cleanlab) runs on the flipped labels, and
+the flagged set is scored against the flips: precision, recall and F1, mean and population std over
 ``--seeds`` (each seed draws other flips and other folds). Every cleanlab ``filter_by`` is
 scored on the same out-of-fold probabilities; the run without flips says how many videos are
 flagged on the sample's own labels. ``--model-seeds N`` also scores the train stage's own model
@@ -39,10 +39,11 @@ from pipeline.params import AuditParams, TrainParams, load_params
 from pipeline.plutchik import label_space
 from pipeline.records import ManifestEntry
 from stages.audit import oof
-from stages.audit.stage import Pooled, pool, verdict
+from stages.audit.stage import Pooled, out_of_fold, pool, verdict
 from stages.labels.schema import read_labelled
 
 FILTERS = get_args(AuditParams.model_fields["filter_by"].annotation)
+METHODS = get_args(AuditParams.model_fields["method"].annotation)
 
 
 def flip(
@@ -111,15 +112,12 @@ def run_seed(
     seed: int,
     model_params: TrainParams | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Per method (the probe; the train stage's model when ``model_params`` is given), every
+    """Per method (the audit's; the train stage's model when ``model_params`` is given), every
     filter's scores on one seed's flips (folds shuffled by the same seed)."""
     cfg = cfg.changed({"seed": seed})
     flipped, truth = flip(entries, share, seed)
     data = pool(flipped, features, cfg.modalities)
-    n = len(label_space(data.space).classes)
-    methods = {
-        "probe": oof.probe_out_of_fold(data.x, data.y, data.groups, n, cfg.folds, cfg.probe_c, seed)
-    }
+    methods = {m: out_of_fold(data, cfg.changed({"method": m})) for m in METHODS}
     if model_params is not None:
         methods["model"] = model_out_of_fold(data, features, model_params, cfg.folds, seed)
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -174,7 +172,7 @@ def main() -> None:
             print(f"seed {seed} {method}: precision {line['precision']:.2f} recall "
                   f"{line['recall']:.2f} ({line['flagged']} flagged, {line['flipped']} flipped)",
                   flush=True)  # fmt: skip
-    clean = run_seed(entries, args.features, cfg, 0.0, 0)["probe"]
+    clean = run_seed(entries, args.features, cfg, 0.0, 0)[cfg.method]
     result = {
         "generated_by": "python -m benchmarks.label_issues",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
@@ -191,8 +189,8 @@ def main() -> None:
             "against the flipped set; mean and population std over seeds"
         ),
         "target": {"recall": 0.6, "precision": 0.6},
-        "default_filter": cfg.filter_by,
-        "probe": summary([s["probe"] for s in per_seed]),
+        "default": {"method": cfg.method, "filter_by": cfg.filter_by},
+        **{m: summary([s[m] for s in per_seed]) for m in METHODS},
         "model": (
             summary([s["model"] for s in per_seed if "model" in s]) if args.model_seeds else None
         ),
@@ -203,8 +201,9 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    for name, s in result["probe"].items():
-        print(f"probe {name:24s} precision {s['precision_mean']:.2f} ± {s['precision_std']:.2f}  "
+    for name, s in result[cfg.method].items():
+        print(f"{cfg.method} {name:24s} "
+              f"precision {s['precision_mean']:.2f} ± {s['precision_std']:.2f}  "
               f"recall {s['recall_mean']:.2f} ± {s['recall_std']:.2f}  "
               f"F1 {s['f1_mean']:.2f}", flush=True)  # fmt: skip
 

@@ -443,8 +443,10 @@ class AuditParams(Section):
     """Likely label errors (stages/audit): out-of-fold predicted probabilities by grouped
     cross-validation over every labelled video, judged by cleanlab's confident learning."""
 
-    method: Literal["probe"] = Field(
-        default="probe", description="probe: the evaluate stage's linear probe"
+    method: Literal["modality_probes", "probe"] = Field(
+        default="modality_probes",
+        description="probe: the evaluate stage's linear probe on all modalities at once; "
+        "modality_probes: one probe per modality, probabilities averaged",
     )
     modalities: tuple[Modality, ...] = Field(default=ALL_MODALITIES, min_length=1)
     folds: int = Field(default=5, ge=2, description="at most the number of accounts")
@@ -461,7 +463,7 @@ class AuditParams(Section):
         "predicted_neq_given",
         "low_normalized_margin",
         "low_self_confidence",
-    ] = "prune_by_noise_rate"
+    ] = "both"
     rank_by: Literal["self_confidence", "normalized_margin", "confidence_weighted_entropy"] = (
         "self_confidence"
     )

@@ -1,6 +1,9 @@
 """Out-of-fold class probabilities: grouped, stratified K-fold over every labelled video, each
 fold predicted by the evaluate stage's linear probe fitted on the other folds, so no video is
-scored by a model that saw its account."""
+scored by a model that saw its account. ``modality_probes`` fits one probe per modality and
+averages their probabilities: on the concatenation, the widest modality (visual: 2561 of 3555
+dims in the offline profile) drowns the others (sample: 0.56 out-of-fold accuracy, against
+0.58-0.73 for each modality alone and 0.73-0.77 for the average)."""
 
 from __future__ import annotations
 
@@ -21,12 +24,12 @@ EPS = 1e-6  # probability floor of a class the validation fit never saw, for the
 class OutOfFold:
     """``pred_probs[i]``: item i's class probabilities from the model of the fold holding it out
     (0 for classes absent from that model's training folds); ``seen[i]``: whether item i's own
-    class was among them; ``c``: the probe's C per fold."""
+    class was among them; ``c``: the probe's C per fold, by modality (``all``: one probe)."""
 
     pred_probs: np.ndarray
     seen: np.ndarray
     folds: int
-    c: list[float]
+    c: dict[str, list[float]]
 
 
 def fold_count(y: np.ndarray, groups: np.ndarray, wanted: int) -> int:
@@ -93,7 +96,28 @@ def _probe_folds(
             model = baselines.fit_probe(x[train], y[train], fold_c, seed)
             probs[np.ix_(test, model.classes_)] = model.predict_proba(x[test])
         seen[test] = np.isin(y[test], classes)
-    return OutOfFold(probs, seen, k, chosen)
+    return OutOfFold(probs, seen, k, {"all": chosen})
+
+
+def modality_probes_out_of_fold(
+    x: np.ndarray,
+    blocks: dict[str, slice],
+    y: np.ndarray,
+    groups: np.ndarray,
+    n_classes: int,
+    folds: int,
+    c: float | None,
+    seed: int,
+) -> OutOfFold:
+    """One ``probe_out_of_fold`` per modality (its columns ``blocks[m]`` of ``x``), on the same
+    folds, their probabilities averaged."""
+    outs = {
+        m: probe_out_of_fold(x[:, cols], y, groups, n_classes, folds, c, seed)
+        for m, cols in blocks.items()
+    }
+    first = next(iter(outs.values()))
+    probs = np.mean([o.pred_probs for o in outs.values()], axis=0)
+    return OutOfFold(probs, first.seen, first.folds, {m: o.c["all"] for m, o in outs.items()})
 
 
 def _choose_c(

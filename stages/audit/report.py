@@ -13,6 +13,10 @@ from pipeline import atomic
 from stages.audit.schema import AuditResult, LabelIssue
 
 CSV_FILE, MD_FILE, JSON_FILE = "label_issues.csv", "label_issues.md", "label_issues.json"
+METHODS = {
+    "probe": "the linear probe",
+    "modality_probes": "one linear probe per modality (probabilities averaged)",
+}
 MD_ROWS = 30  # the markdown table shows the worst this many; the CSV has them all
 
 
@@ -52,8 +56,8 @@ def render_md(result: AuditResult) -> str:
         lines += [f"**{result.note}**", ""]
     if result.folds:
         lines += [
-            f"Each video's class probabilities come from the {result.method} fitted on the other "
-            f"{result.folds - 1} of {result.folds} folds (grouped by account, on "
+            f"Each video's class probabilities come from {METHODS[result.method]} fitted on the "
+            f"other {result.folds - 1} of {result.folds} folds (grouped by account, on "
             f"{', '.join(result.modalities)}; out-of-fold accuracy against the given labels "
             f"{result.oof_accuracy:.3f}); cleanlab's confident learning flags the labels they "
             "contradict. Label quality: cleanlab's score, lower is likelier wrong.",

@@ -40,7 +40,7 @@ class AuditResult(BaseModel):
     modalities: list[str]
     labels: str
     folds: int
-    probe_c: list[float]
+    probe_c: dict[str, list[float]] = Field(description="the probe's C per fold, by modality")
     labelled: int
     judged: int
     issues: list[LabelIssue]

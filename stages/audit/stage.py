@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from model.data import FeatureDataset
+from model.data import STREAMS, FeatureDataset
 from pipeline.params import AuditParams, load_params
 from pipeline.plutchik import NEUTRAL, Granularity, label_space
 from pipeline.records import ManifestEntry
@@ -26,11 +26,13 @@ def group_of(entry: ManifestEntry) -> str:
 
 @dataclass
 class Pooled:
-    """The labelled entries that can be judged, their pooled features ``x``, class indices ``y``
-    in ``space`` and account groups; the others with the reason."""
+    """The labelled entries that can be judged, their pooled features ``x`` (each modality's
+    columns in ``blocks``), class indices ``y`` in ``space`` and account groups; the others with
+    the reason."""
 
     entries: list[ManifestEntry]
     x: np.ndarray
+    blocks: dict[str, slice]
     y: np.ndarray
     groups: np.ndarray
     space: Granularity
@@ -61,7 +63,29 @@ def pool(entries: list[ManifestEntry], features: Path, modalities: tuple[str, ..
     ]
     kept = [e for e, label in zip(kept, y, strict=True) if label >= 0]
     groups = np.array([group_of(e) for e in kept], dtype=object)
-    return Pooled(kept, x[y >= 0], y[y >= 0], groups, space, skipped)
+    return Pooled(kept, x[y >= 0], columns(everything), y[y >= 0], groups, space, skipped)
+
+
+def columns(ds: FeatureDataset) -> dict[str, slice]:
+    """Each modality's columns in ``baselines.pooled(ds)`` (its streams, in order)."""
+    out, start = {}, 0
+    for m in ds.modalities:
+        width = sum(ds.dims[stream] for stream, _ in STREAMS[m][1])
+        out[m] = slice(start, start + width)
+        start += width
+    return out
+
+
+def out_of_fold(data: Pooled, cfg: AuditParams) -> oof.OutOfFold:
+    """``data``'s out-of-fold probabilities by ``cfg.method``."""
+    n = len(label_space(data.space).classes)
+    if cfg.method == "probe":
+        return oof.probe_out_of_fold(
+            data.x, data.y, data.groups, n, cfg.folds, cfg.probe_c, cfg.seed
+        )
+    return oof.modality_probes_out_of_fold(
+        data.x, data.blocks, data.y, data.groups, n, cfg.folds, cfg.probe_c, cfg.seed
+    )
 
 
 def audit(entries: list[ManifestEntry], features: Path, cfg: AuditParams) -> AuditResult:
@@ -77,7 +101,7 @@ def audit(entries: list[ManifestEntry], features: Path, cfg: AuditParams) -> Aud
         return AuditResult(
             **_header(data, cfg),
             folds=0,
-            probe_c=[],
+            probe_c={},
             judged=0,
             issues=[],
             skipped=data.skipped
@@ -88,11 +112,7 @@ def audit(entries: list[ManifestEntry], features: Path, cfg: AuditParams) -> Aud
             oof_accuracy=None,
             note=note,
         )
-    classes = label_space(data.space).classes
-    out = oof.probe_out_of_fold(
-        data.x, data.y, data.groups, len(classes), cfg.folds, cfg.probe_c, cfg.seed
-    )
-    return verdict(data, out, cfg)
+    return verdict(data, out_of_fold(data, cfg), cfg)
 
 
 def verdict(data: Pooled, out: oof.OutOfFold, cfg: AuditParams) -> AuditResult:
