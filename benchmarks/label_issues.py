@@ -101,7 +101,7 @@ def model_out_of_fold(
         result = train(subset(fit), subset(val), params)
         probs[test] = predict(result.model, subset(test))[0]
         seen[test] = np.isin(data.y[test], data.y[np.union1d(fit, val)])
-    return oof.OutOfFold(probs, seen, k, [])
+    return oof.OutOfFold(probs, seen, k, {})
 
 
 def run_seed(
