@@ -13,7 +13,8 @@ to the probe. Build the sample in a scratch clone first:
 
     chfen sample --out data/raw --videos 96 --seed 1
     dvc repro labels embed_text embed_visual embed_audio
-    .venv/bin/python -m benchmarks.label_issues [--seeds 5] [--share 0.1] [--model-seeds 3]
+    .venv/bin/python -m benchmarks.label_issues [--seeds 5] [--share 0.1] [--model-seeds 3] \
+        [--truth data/raw/sample_truth.json]
 
 (as a module: run as a script, this file would shadow the `model` package)
 """
@@ -111,11 +112,19 @@ def run_seed(
     share: float,
     seed: int,
     model_params: TrainParams | None = None,
+    emotions: dict[str, str] | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Per method (the audit's; the train stage's model when ``model_params`` is given), every
-    filter's scores on one seed's flips (folds shuffled by the same seed)."""
+    filter's scores on one seed's flips (folds shuffled by the same seed); with ``emotions``
+    (the sample's true emotion by id) also against every label that differs from the truth,
+    flipped or not (``*_vs_truth``)."""
     cfg = cfg.changed({"seed": seed})
-    flipped, truth = flip(entries, share, seed)
+    flipped, flips = flip(entries, share, seed)
+    wrong = {
+        e.id
+        for e in flipped
+        if e.label and emotions and emotions.get(e.id, e.label.primary) != e.label.primary
+    }
     data = pool(flipped, features, cfg.modalities)
     methods = {m: out_of_fold(data, cfg.changed({"method": m})) for m in METHODS}
     if model_params is not None:
@@ -125,12 +134,20 @@ def run_seed(
         results[method] = {}
         for name in FILTERS:
             found = verdict(data, out, cfg.changed({"filter_by": name}))
+            flagged = {i.video_id for i in found.issues}
             results[method][name] = {
-                **scored({i.video_id for i in found.issues}, truth),
+                **scored(flagged, flips),
                 "flagged": len(found.issues),
-                "flipped": len(truth),
+                "flipped": len(flips),
                 "oof_accuracy": found.oof_accuracy,
             }
+            if emotions:
+                vs_truth = scored(flagged, wrong)
+                results[method][name] |= {
+                    "wrong_vs_truth": len(wrong),
+                    "precision_vs_truth": vs_truth["precision"],
+                    "recall_vs_truth": vs_truth["recall"],
+                }
     return results
 
 
@@ -139,7 +156,7 @@ def summary(per_seed: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, 
     out = {}
     for name in per_seed[0]:
         out[name] = {}
-        for key in ("precision", "recall", "f1", "flagged", "oof_accuracy"):
+        for key in per_seed[0][name]:
             values = [s[name][key] for s in per_seed]
             out[name][f"{key}_mean"] = statistics.fmean(values)
             out[name][f"{key}_std"] = statistics.pstdev(values)
@@ -155,6 +172,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--share", type=float, default=0.1)
     parser.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        help="the sample's data/raw/sample_truth.json: also score against its true emotions",
+    )
+    parser.add_argument(
         "--model-seeds", type=int, default=0, help="also the train stage's model on this many seeds"
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/label_issues.json"))
@@ -163,16 +186,23 @@ def main() -> None:
     entries = read_labelled(args.manifest, args.labels)
     start = time.perf_counter()
     train_params = load_params(args.params, section="train").train
+    emotions = (
+        {item["id"]: item["emotion"] for item in json.loads(args.truth.read_text())["items"]}
+        if args.truth
+        else None
+    )
     per_seed = []
     for seed in range(args.seeds):
         with_model = train_params if seed < args.model_seeds else None
-        per_seed.append(run_seed(entries, args.features, cfg, args.share, seed, with_model))
+        per_seed.append(
+            run_seed(entries, args.features, cfg, args.share, seed, with_model, emotions)
+        )
         for method, filters in per_seed[-1].items():
             line = filters[cfg.filter_by]
             print(f"seed {seed} {method}: precision {line['precision']:.2f} recall "
                   f"{line['recall']:.2f} ({line['flagged']} flagged, {line['flipped']} flipped)",
                   flush=True)  # fmt: skip
-    clean = run_seed(entries, args.features, cfg, 0.0, 0)[cfg.method]
+    clean = run_seed(entries, args.features, cfg, 0.0, 0, None, emotions)[cfg.method]
     result = {
         "generated_by": "python -m benchmarks.label_issues",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
@@ -195,7 +225,7 @@ def main() -> None:
             summary([s["model"] for s in per_seed if "model" in s]) if args.model_seeds else None
         ),
         "model_seeds": list(range(min(args.model_seeds, args.seeds))),
-        "flagged_without_flips": {name: r["flagged"] for name, r in clean.items()},
+        "without_flips": clean,
         "per_seed": per_seed,
         "seconds": round(time.perf_counter() - start, 1),
     }
