@@ -55,7 +55,17 @@ def pool(entries: list[ManifestEntry], features: Path, modalities: tuple[str, ..
     ]
     missing = {s.video_id for s in skipped}
     kept = [e for e in entries if e.id not in missing]
-    x, y = baselines.pooled(FeatureDataset(kept, features, modalities, space))
+    x, _ = baselines.pooled(FeatureDataset(kept, features, modalities, space))
+    # the labels stage's primary, not the soft label's argmax: they differ on ties, which that
+    # stage breaks by all rounds' votes
+    classes = label_space(space).classes
+    y = np.array(
+        [
+            classes.index(e.label.primary) if e.label and e.label.primary in classes else -1
+            for e in kept
+        ],
+        dtype=int,
+    )
     skipped += [
         Skipped(video_id=e.id, reason=f"label {e.label.primary} is not a class of {space}")
         for e, label in zip(kept, y, strict=True)
