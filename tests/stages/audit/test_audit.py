@@ -13,7 +13,7 @@ from pipeline.plutchik import wheel
 from stages.audit import report
 from stages.audit.confident import judge
 from stages.audit.schema import LabelIssue
-from stages.audit.stage import audit, run
+from stages.audit.stage import audit, pool, run
 from stages.labels.schema import VideoLabels
 from tests.debug_params import debug_params
 from tests.model.synthetic_store import build
@@ -144,3 +144,12 @@ def test_judge_flags_the_contradicted_label_and_needs_two_classes():
     for n in (0, 1):
         one = judge(np.full(n, 2), np.eye(8)[[2] * n], "both", "self_confidence", None)
         assert not one.flagged.any()
+
+
+def test_the_given_label_is_the_labels_stage_primary_also_on_a_tie(store):
+    root, entries, _ = store
+    names = wheel().names
+    tied = entries[5]  # labelled names[5]; a tie with names[4], which argmax would pick
+    label = tied.label.model_copy(update={"distribution": {names[4]: 0.5, names[5]: 0.5}})
+    data = pool([tied.model_copy(update={"label": label})], root / "features", ("title",))
+    assert [names[i] for i in data.y] == [names[5]]
