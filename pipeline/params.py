@@ -463,7 +463,7 @@ class AuditParams(Section):
         "predicted_neq_given",
         "low_normalized_margin",
         "low_self_confidence",
-    ] = "both"
+    ] = "prune_by_noise_rate"
     rank_by: Literal["self_confidence", "normalized_margin", "confidence_weighted_entropy"] = (
         "self_confidence"
     )
