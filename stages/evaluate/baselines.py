@@ -69,6 +69,18 @@ def majority(y_train: np.ndarray, n_classes: int) -> Fitted:
     return Fitted("majority", dummy, n_classes, {})
 
 
+def fit_probe(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> Pipeline:
+    """The probe's estimator with inverse regularisation ``c``, fitted on ``(x, y)`` (every
+    label a class index)."""
+    model = make_pipeline(
+        StandardScaler(),
+        LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=seed),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(x, y)
+
+
 def probe(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -83,13 +95,7 @@ def probe(
     x_train, y_train = x_train[keep], y_train[keep]
 
     def fit(c: float) -> Pipeline:
-        model = make_pipeline(
-            StandardScaler(),
-            LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=seed),
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(x_train, y_train)
+        return fit_probe(x_train, y_train, c, seed)
 
     if x_val is None or y_val is None or not (y_val >= 0).any():
         return Fitted("probe", fit(0.1), n_classes, {"C": 0.1})

@@ -157,7 +157,8 @@ def render_card(card: dict[str, Any]) -> str:
             for a in card["annotators"]
         ),
         "",
-        "Details: reports/annotators.md.",
+        "Details: reports/annotators.md. Likely wrong labels that agreement does not expose (all "
+        "annotators misled): reports/label_issues.md, written by the audit stage.",
         "",
         "## Unlabelled videos",
         "",
