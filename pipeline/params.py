@@ -125,7 +125,7 @@ class NearDuplicateParams(Section):
     mode: Literal["group", "reject", "off"] = "group"
     fingerprint: FingerprintParams = FingerprintParams()
     max_distance: int = Field(default=10, ge=0, le=16)
-    min_shared: float = Field(default=0.5, gt=0, le=1)
+    min_shared: float = Field(default=0.55, gt=0, le=1)
 
 
 class CleanParams(Section):

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import siegelslopes
 
 from pipeline.params import NearDuplicateParams
 from stages.clean.fingerprint import VIEWS, Fingerprint
@@ -39,6 +38,8 @@ MIN_HITS = 2  # frames of one video sharing a key with the other before the pair
 COMMON_KEY = 50  # a key in more videos than this links each only to the next CHAIN
 CHAIN = 3
 SPEED_RANGE = (0.8, 1.25)  # a copy plays at most this much slower / faster
+SLOPES = np.linspace(*SPEED_RANGE, 19)
+SLACK = 1  # frames this many bits off a frame's best match may also vote for its time line
 TIME_TOLERANCE_S = 1.25  # a matched frame may be this far off the copy's time line
 # which bits of the hash key each table (fixed, so groups do not change between runs)
 _BIT_DRAW = np.random.default_rng(7)
@@ -145,8 +146,8 @@ def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def compare(a: Fingerprint, b: Fingerprint, params: NearDuplicateParams) -> Match | None:
     """The best (view, mirrored, direction) comparison of two videos, or None when under
     ``min_shared``. The share counts the frames of one video whose nearest frame in the other
-    lies on one time line (a robust straight fit of frame index against frame index, of slope
-    ``SPEED_RANGE``, within ``TIME_TOLERANCE_S``): a re-upload keeps the order and pace of its
+    lies on one time line (frame index against frame index, of a slope in ``SPEED_RANGE``,
+    within ``TIME_TOLERANCE_S``): a re-upload keeps the order and pace of its
     footage, while two clips cut from the same photos or studio set match frame by frame only
     here and there."""
     best = None
@@ -166,20 +167,29 @@ def compare(a: Fingerprint, b: Fingerprint, params: NearDuplicateParams) -> Matc
 
 
 def _on_time_line(dist: np.ndarray, max_distance: int, tolerance: float) -> tuple[float, float]:
-    """Share of the rows of ``dist`` (frames of one video against the other's) whose nearest
-    frame is within ``max_distance`` and on the fitted time line; the mean distance of those."""
-    rows = np.flatnonzero(dist.min(axis=1) <= max_distance)
-    if len(rows) < 2:
+    """Share of the rows of ``dist`` (frames of one video against the other's) that have a
+    nearest frame (within ``SLACK`` bits of their best, and within ``max_distance``) on one
+    time line, and the mean distance of those. The line is found by voting: for each slope in
+    ``SPEED_RANGE``, the matched pairs vote for an offset band ``2 * tolerance`` frames wide,
+    and the band covering the most rows wins. Voting over all near-best frames, not the single
+    nearest, keeps a static shot (where many frames are equally near) on its line."""
+    near = dist <= np.minimum(max_distance, dist.min(axis=1, keepdims=True) + SLACK)
+    rows, cols = np.nonzero(near)
+    if len(np.unique(rows)) < 2:
         return 0.0, 0.0
-    nearest = dist[rows].argmin(axis=1)
-    slope, offset = siegelslopes(nearest, rows)
-    if not SPEED_RANGE[0] <= slope <= SPEED_RANGE[1]:
-        return 0.0, 0.0
-    on_line = np.abs(nearest - (slope * rows + offset)) <= tolerance
-    if not on_line.any():
-        return 0.0, 0.0
-    mean = float(dist[rows[on_line], nearest[on_line]].mean())
-    return float(on_line.sum() / len(dist)), mean
+    best, mean = 0, 0.0
+    for slope in SLOPES:
+        offset = (cols - slope * rows) / (2 * tolerance)
+        for shift in (0.0, 0.5):  # half-shifted bands: a line near a band edge is not split
+            band = np.floor(offset + shift).astype(np.int64)
+            covered = np.unique(np.stack([band, rows], axis=1), axis=0)
+            values, counts = np.unique(covered[:, 0], return_counts=True)
+            k = int(counts.argmax())
+            if counts[k] > best:
+                best = int(counts[k])
+                chosen = band == values[k]
+                mean = float(dist[rows[chosen], cols[chosen]].mean())
+    return best / len(dist), mean
 
 
 def find_matches(
