@@ -479,14 +479,16 @@ def plan_sample(n_videos: int, seed: int) -> SamplePlan:
 
 
 def _reuploads(items: list[Item], n_videos: int, ids: _Ids, rng: np.random.Generator) -> list[Item]:
-    """Other accounts' re-uploads of good Douyin clips, one per kind (fewer in small samples),
-    at the end of the CSV export: after their originals in the clean stage's order, so the
-    original is the copy a near-duplicate group keeps. Each has its own id, account and title;
+    """An aggregator account's re-uploads of good Douyin clips, one per kind (fewer in small
+    samples), at the end of the CSV export: after their originals in the clean stage's order,
+    so the original is the copy a near-duplicate group keeps. Each has its own id and title;
     the annotators label it like its original (they see the same footage)."""
     originals = [i for i in items if i.expected == KEPT and i.source == "douyin" and not i.hard]
     kinds = REUPLOAD_KINDS[: min(len(REUPLOAD_KINDS), n_videos // 4, len(originals))]
     chosen = rng.choice(len(originals), size=len(kinds), replace=False)
-    accounts = sorted({i.account for i in items if i.source == "csv"}, key=lambda a: a.uid)
+    csv_accounts = sorted({i.account for i in items if i.source == "csv"}, key=lambda a: a.uid)
+    # one aggregator account re-posts them (in a real crawl, a few such accounts do most of it)
+    aggregator = replace(csv_accounts[0], uid="newsrepost_daily", nickname="每日新闻转发")
     out = []
     for kind, k in zip(kinds, chosen, strict=True):
         original = originals[int(k)]
@@ -498,7 +500,7 @@ def _reuploads(items: list[Item], n_videos: int, ids: _Ids, rng: np.random.Gener
                 original,
                 id=item_id,
                 source="csv",
-                account=accounts[int(rng.integers(len(accounts)))],
+                account=aggregator,
                 headline=headline,
                 title=title,
                 hashtags=tags,
