@@ -59,7 +59,7 @@ def test_data_card_and_plots(project):
     assert annotators[-1]["annotator"] == "ann_x"  # the careless one, least competent
 
 
-def test_labels_only_change_reruns_only_labels_train_evaluate(project, tmp_path):
+def test_labels_only_change_reruns_only_what_reads_labels(project, tmp_path):
     """A new round of annotations: `dvc status` names only the labels stage; after it ran, only
     train and evaluate (extraction and embedding stay cached)."""
     copy = tmp_path / "project"
@@ -72,7 +72,7 @@ def test_labels_only_change_reruns_only_labels_train_evaluate(project, tmp_path)
     (copy / "data/raw/annotations/round3.csv").write_text("video_id,annotator,round,label\n" + rows)
     assert _changed_stages(copy) == {"labels"}
     sh(["dvc", "repro", "labels"], copy)
-    assert _changed_stages(copy) == {"train", "evaluate"}
+    assert _changed_stages(copy) == {"train", "evaluate", "audit"}
 
 
 def _changed_stages(project: Path) -> set[str]:
