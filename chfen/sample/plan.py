@@ -513,12 +513,7 @@ def _reuploads(items: list[Item], n_videos: int, ids: _Ids, rng: np.random.Gener
                 copy_of=original.video_file,
                 create_time=int(rng.integers(original.create_time, LAST_UNIX)),
                 counts=counts,
-                sent={
-                    "views": counts.views,
-                    "likes": counts.likes,
-                    "comments": counts.comments,
-                    "shares": counts.shares,
-                },
+                sent=_sent(counts),
                 reupload=kind,
             )
         )
@@ -617,14 +612,19 @@ def _item(
         duration_s=duration,
         create_time=int(rng.integers(FIRST_UNIX, LAST_UNIX)),
         counts=counts,
-        sent={
-            "views": counts.views,
-            "likes": counts.likes,
-            "comments": counts.comments,
-            "shares": counts.shares,
-        },
+        sent=_sent(counts),
         labels=labels,
     )
+
+
+def _sent(counts: Counts) -> dict[str, int | str | None]:
+    """The counts as the crawl file spells them before any noise: plain numbers."""
+    return {
+        "views": counts.views,
+        "likes": counts.likes,
+        "comments": counts.comments,
+        "shares": counts.shares,
+    }
 
 
 def _add_count_noise(items: list[Item], n_videos: int, rng: np.random.Generator) -> None:

@@ -84,6 +84,7 @@ def run(
     in_range, late, found = _near_duplicates(in_range, params)
     rejected += late
 
+    group_of = found.group_of if cfg.near_duplicates.mode == "group" else {}
     manifest = [
         ManifestEntry(
             id=c.record.id,
@@ -98,9 +99,7 @@ def run(
             media=c.media,
             kind=c.kind,
             split=c.record.split,  # declared by the source; else the labels stage draws it
-            duplicate_group=found.group_of.get(c.record.id)
-            if cfg.near_duplicates.mode == "group"
-            else None,
+            duplicate_group=group_of.get(c.record.id),
         )
         for c in in_range
     ]
