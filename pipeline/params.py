@@ -227,6 +227,12 @@ class SpeechSeparationParams(Section):
         ge=0,
         description="channels differing by at most this (peak) are enhanced once",
     )
+    level_db: float | None = Field(
+        default=-20.0,
+        le=0,
+        description="the input is scaled so its gated level is this (dBFS) before enhancement and "
+        "the speech scaled back; null: as recorded (the model drops quiet speech as noise)",
+    )
 
 
 class VadParams(Section):
