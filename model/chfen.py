@@ -264,11 +264,13 @@ class CHFEN(nn.Module):
             "step_attention": torch.stack(step_attention, dim=1),
         }
 
-    def _linear(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """(logits, present) of the linear branch: per modality a linear map of its standardised
-        streams (per-step ones averaged over their real steps), averaged over the modalities a
-        video has."""
-        logits, present = [], []
+    def linear_inputs(
+        self, batch: dict[str, torch.Tensor]
+    ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """What the linear branch reads, per modality: (its standardised streams concatenated,
+        per-step ones averaged over their real steps and missing ones zero; whether the video
+        has the modality)."""
+        out = {}
         for m in self.cfg.modalities:
             parts, found = [], []
             for stream, kind in STREAMS[m][1]:
@@ -282,8 +284,16 @@ class CHFEN(nn.Module):
                 else:
                     parts.append(x * mask.unsqueeze(-1))
                     found.append(mask)
-            logits.append(self.linear[m](self.dropout(torch.cat(parts, dim=-1))))
-            present.append(torch.stack(found, 1).any(dim=1))
+            out[m] = (torch.cat(parts, dim=-1), torch.stack(found, 1).any(dim=1))
+        return out
+
+    def _linear(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, present) of the linear branch: per modality a linear map of its
+        ``linear_inputs``, averaged over the modalities a video has."""
+        logits, present = [], []
+        for m, (x, has) in self.linear_inputs(batch).items():
+            logits.append(self.linear[m](self.dropout(x)))
+            present.append(has)
         w = torch.stack(present, 1).float()
         mixed = (torch.stack(logits, 1) * w.unsqueeze(-1)).sum(1) / w.sum(1, keepdim=True).clamp(
             min=1

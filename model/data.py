@@ -7,6 +7,7 @@ batch to its longest video and adds ``step_mask`` (True on real steps). A modali
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -68,6 +69,17 @@ class FeatureDataset(Dataset):
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def primary_labels(self) -> np.ndarray:
+        """The class index of every example's primary label (no store is read)."""
+        space = label_space(self.space)
+        return np.array([int(np.argmax(space.target(e.label))) for e in self.entries], dtype=int)
+
+    def subset(self, indices: Sequence[int]) -> FeatureDataset:
+        """The examples at ``indices``, reading the same stores (nothing is reopened)."""
+        out = copy.copy(self)
+        out.entries = [self.entries[i] for i in indices]
+        return out
 
     def __getitem__(self, i: int) -> dict[str, np.ndarray]:
         entry = self.entries[i]

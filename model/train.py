@@ -1,5 +1,6 @@
 """Training: soft-label cross-entropy, class weights, AdamW with a cosine schedule, modality
-dropout, early stopping on validation macro-F1, deterministic on the CPU for a fixed seed."""
+dropout, early stopping on validation macro-F1, deterministic on the CPU for a fixed seed; on
+small train splits after a cross-validated hyper-parameter search (``model/search.py``)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from model.anchor import anchor_linear_branch
 from model.config import ModelConfig
 from model.data import STREAMS, FeatureDataset, feature_stats, loader
 from model.factory import build, set_stats
 from model.inference import predict
 from model.metrics import scores
+from model.search import search
 from pipeline.params import TrainParams
 from pipeline.plutchik import label_space
 
@@ -110,6 +113,8 @@ class TrainResult:
     best_epoch: int
     best_val_macro_f1: float
     history: list[dict[str, float]] = field(default_factory=list)
+    search: dict[str, Any] | None = None  # what train.search tried and chose
+    anchor: dict[str, float] | None = None  # the linear branch's C per modality, when anchored
 
 
 def train(
@@ -118,11 +123,33 @@ def train(
     params: TrainParams,
     log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainResult:
+    """Fit a model on ``train_ds``, stopping early on ``val_ds``; first, where ``train.search``
+    applies to this train size, with the hyper-parameters a cross-validated search chose."""
+    if not params.search.applies(len(train_ds)):
+        return fit(train_ds, val_ds, params, log)
+    found = search(train_ds, params, fit)
+    result = fit(train_ds, val_ds, params.with_candidate(found.best), log)
+    result.search = found.report()
+    return result
+
+
+def fit(
+    train_ds: FeatureDataset,
+    val_ds: FeatureDataset | None,
+    params: TrainParams,
+    log: Callable[[int, dict[str, float]], None] | None = None,
+) -> TrainResult:
+    """One model with ``params`` as they are (no search)."""
     gen = seed_everything(params.optim.seed)
     torch.set_num_threads(params.optim.threads)
     cfg = ModelConfig.from_params(params, label_space(params.task.labels).classes, train_ds.dims)
     model = build(cfg)
     set_stats(model, feature_stats(train_ds))
+    anchored = (
+        anchor_linear_branch(model, train_ds, params.optim.seed)
+        if getattr(model, "linear", None)
+        else None
+    )
     # modality heads learn the per-modality labels where annotators gave them
     named = params.task.modality_labels and hasattr(model, "branch_names")
     heads = model.branch_names() if named else ()
@@ -139,6 +166,26 @@ def train(
     best: dict[str, Any] = {"f1": -1.0, "loss": float("inf"), "epoch": 0, "state": None}
     history = []
     stale = 0
+
+    def keep_if_better(epoch: int, row: dict[str, float]) -> bool:
+        better = row["val/macro_f1"] > best["f1"] + 1e-9 or (
+            abs(row["val/macro_f1"] - best["f1"]) <= 1e-9 and row["val/loss"] < best["loss"]
+        )
+        if better:
+            best.update(
+                f1=row["val/macro_f1"],
+                loss=row["val/loss"],
+                epoch=epoch,
+                state=copy.deepcopy(model.state_dict()),
+            )
+        return better
+
+    if anchored is not None:  # the anchored, untrained model competes as epoch 0
+        row = _scored(model, train_ds, monitor, params.task.labels)
+        history.append(row)
+        if log is not None:
+            log(0, row)
+        keep_if_better(0, row)
     for epoch in range(1, params.optim.epochs + 1):
         model.train()
         total, seen = 0.0, 0
@@ -157,30 +204,14 @@ def train(
             schedule.step()
             total += loss.item() * len(batch["target"])
             seen += len(batch["target"])
-        row = {"train/loss": total / max(seen, 1)}
-        for name, ds in (("train", train_ds), ("val", monitor)):
-            probs, targets = predict(model, ds)
-            s = scores(probs, targets, params.task.labels)
-            row[f"{name}/accuracy"], row[f"{name}/macro_f1"] = s["accuracy"], s["macro_f1"]
-            if name == "val":
-                row["val/loss"] = float(
-                    -(torch.from_numpy(targets) * torch.log(torch.from_numpy(probs) + 1e-9))
-                    .sum(-1)
-                    .mean()
-                )
+        row = {
+            "train/loss": total / max(seen, 1),
+            **_scored(model, train_ds, monitor, params.task.labels),
+        }
         history.append(row)
         if log is not None:
             log(epoch, row)
-        better = row["val/macro_f1"] > best["f1"] + 1e-9 or (
-            abs(row["val/macro_f1"] - best["f1"]) <= 1e-9 and row["val/loss"] < best["loss"]
-        )
-        if better:
-            best = {
-                "f1": row["val/macro_f1"],
-                "loss": row["val/loss"],
-                "epoch": epoch,
-                "state": copy.deepcopy(model.state_dict()),
-            }
+        if keep_if_better(epoch, row):
             stale = 0
         else:
             stale += 1
@@ -188,4 +219,22 @@ def train(
                 break
     model.load_state_dict(best["state"])
     model.eval()
-    return TrainResult(model, cfg, best["epoch"], best["f1"], history)
+    return TrainResult(model, cfg, best["epoch"], best["f1"], history, anchor=anchored)
+
+
+def _scored(
+    model: nn.Module, train_ds: FeatureDataset, monitor: FeatureDataset, labels: str
+) -> dict[str, float]:
+    """Accuracy and macro-F1 on train and on the monitored split, and the monitored loss."""
+    row = {}
+    for name, ds in (("train", train_ds), ("val", monitor)):
+        probs, targets = predict(model, ds)
+        s = scores(probs, targets, labels)
+        row[f"{name}/accuracy"], row[f"{name}/macro_f1"] = s["accuracy"], s["macro_f1"]
+        if name == "val":
+            row["val/loss"] = float(
+                -(torch.from_numpy(targets) * torch.log(torch.from_numpy(probs) + 1e-9))
+                .sum(-1)
+                .mean()
+            )
+    return row

@@ -38,8 +38,20 @@ class Section(BaseModel):
 
     def changed(self, changes: dict[str, Any]) -> Self:
         """A validated copy with ``changes`` applied, nested sections merged key by key (e.g.
-        ``train.changed({"optim": {"epochs": 1}})``)."""
-        return self.model_validate(merged(self.model_dump(), changes))
+        ``train.changed({"optim": {"epochs": 1}})``); a mapping that is a value (not a section)
+        is replaced whole."""
+        return self.model_validate(self._merge(changes))
+
+    def _merge(self, changes: dict[str, Any]) -> dict[str, Any]:
+        out = self.model_dump()
+        for key, value in changes.items():
+            current = getattr(self, key, None)
+            out[key] = (
+                current._merge(value)
+                if isinstance(current, Section) and isinstance(value, dict)
+                else value
+            )
+        return out
 
 
 def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -457,17 +469,75 @@ class OptimParams(Section):
     threads: int = Field(default=1, ge=1, description="torch intra-op threads")
 
 
+def _dotted(changes: dict[str, Any]) -> dict[str, Any]:
+    """``{"optim.lr": 1e-3}`` as the nested mapping ``{"optim": {"lr": 1e-3}}``."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        *parents, leaf = key.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+class SearchParams(Section):
+    """``train.search``: hyper-parameters chosen by cross-validation on the train split before
+    the final fit (``model/search.py``). ``grid`` maps dotted ``train`` keys (``optim.lr``,
+    ``architecture.dropout``) to the values tried; every combination is a candidate."""
+
+    enabled: Literal["auto", "on", "off"] = Field(
+        default="auto", description="auto: search when the train split has <= max_items videos"
+    )
+    max_items: int = Field(default=2000, ge=1)
+    folds: int = Field(default=3, ge=2, description="stratified, grouped by account")
+    grid: dict[str, tuple[Any, ...]] = {
+        "architecture.dropout": (0.1, 0.3),
+        "optim.weight_decay": (0.01, 0.1),
+    }
+
+    @model_validator(mode="after")
+    def _grid(self) -> SearchParams:
+        for key, values in self.grid.items():
+            if key.split(".")[0] == "search":
+                raise ValueError(f"search.grid: {key} cannot be searched")
+            if not values:
+                raise ValueError(f"search.grid: {key} lists no values")
+        return self
+
+    def applies(self, n_items: int) -> bool:
+        return self.enabled == "on" or (self.enabled == "auto" and n_items <= self.max_items)
+
+    def candidates(self) -> list[dict[str, Any]]:
+        """Every combination of the grid's values, as dotted ``train`` keys."""
+        from sklearn.model_selection import ParameterGrid
+
+        return list(ParameterGrid({k: list(v) for k, v in self.grid.items()})) or [{}]
+
+
 class TrainParams(Section):
-    """The train section, grouped by concern: ``architecture``, ``task`` and ``optim``."""
+    """The train section, grouped by concern: ``architecture``, ``task``, ``optim`` and the
+    hyper-parameter ``search``."""
 
     architecture: ArchitectureParams = ArchitectureParams()
     task: TaskParams = TaskParams()
     optim: OptimParams = OptimParams()
+    search: SearchParams = SearchParams()
+
+    def with_candidate(self, candidate: dict[str, Any]) -> TrainParams:
+        """These params with one search candidate's dotted keys applied, the search off."""
+        return self.changed(_dotted({**candidate, "search.enabled": "off"}))
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainParams:
         if self.architecture.model == "unimodal" and len(self.task.modalities) != 1:
             raise ValueError("the unimodal model takes exactly one modality")
+        if self.search.enabled != "off":  # every candidate must be a valid train section
+            for candidate in self.search.candidates():
+                try:
+                    self.with_candidate(candidate)
+                except ValidationError as err:
+                    raise ValueError(f"search.grid candidate {candidate}: {err}") from None
         return self
 
 

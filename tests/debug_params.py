@@ -25,7 +25,7 @@ TINY_TRAIN = DEBUG["train"]
 
 def train_params(tiny: bool = True, **fields: Any) -> TrainParams:
     """The train section (the debug one's tiny network and short schedule unless ``tiny`` is
-    False) with ``fields`` set, each in the group that declares it (``fusion`` in
+    False), without the hyper-parameter search unless ``enabled`` says so, with ``fields`` set, each in the group that declares it (``fusion`` in
     ``architecture``, ``labels`` in ``task``, ``epochs`` in ``optim``)."""
     groups = TrainParams.model_fields
     changes: dict[str, dict[str, Any]] = {}
@@ -36,7 +36,8 @@ def train_params(tiny: bool = True, **fields: Any) -> TrainParams:
             if name in f.annotation.model_fields  # type: ignore[union-attr]
         )
         changes.setdefault(group, {})[name] = value
-    return TrainParams().changed(merged(TINY_TRAIN if tiny else {}, changes))
+    base = merged(TINY_TRAIN if tiny else {}, {"search": {"enabled": "off"}})
+    return TrainParams().changed(merged(base, changes))
 
 
 def debug_params(path: Path, cache_dir: Path | None = None, **sections: Any) -> Path:

@@ -43,6 +43,8 @@ def run(
         result = train(train_ds, val_ds if len(val_ds) else None, params, log)
         live.summary["best_epoch"] = result.best_epoch
         live.summary["best_val_macro_f1"] = result.best_val_macro_f1
+        if result.search is not None:
+            live.summary["search"] = result.search
     save(
         result.model,
         result.config,
@@ -52,6 +54,7 @@ def run(
             "best_val_macro_f1": result.best_val_macro_f1,
             "train_videos": len(train_ds),
             "val_videos": len(val_ds),
+            "search": result.search,
             "feature_stores": {
                 name: store.index.fingerprint for name, store in train_ds.stores.items()
             },

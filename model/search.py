@@ -1,0 +1,75 @@
+"""Hyper-parameter search by cross-validation on the train split (``train.search``).
+
+One recipe does not fit every train size: the regularisation that suits thousands of videos
+over-fits a few dozen. Before the final fit, every candidate of ``train.search.grid`` (all
+combinations, scikit-learn's ``ParameterGrid``) is trained on ``folds - 1`` folds of the train
+split and scored on the fold left out (folds stratified by class and grouped by account, so one
+account's videos never sit on both sides; each fold's model stops early on the fold left out,
+as the final one stops on val); the candidate with the best pooled out-of-fold
+macro-F1 wins, ties going to the earlier candidate. The final model is then trained with it
+exactly as without a search: on the whole train split, early stopping on val. The val split is
+never seen by the search.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedGroupKFold
+
+from model.data import FeatureDataset
+from model.inference import predict
+from pipeline.params import TrainParams
+
+Fit = Callable[[FeatureDataset, FeatureDataset, TrainParams], Any]  # -> an object with .model
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    best: dict[str, Any]  # the chosen candidate (dotted train keys)
+    table: list[dict[str, Any]]  # every candidate with its out-of-fold macro-F1
+    folds: int
+
+    def report(self) -> dict[str, Any]:
+        return {"chosen": self.best, "folds": self.folds, "candidates": self.table}
+
+
+def folds(ds: FeatureDataset, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, held-out) indices of ``ds``: stratified by primary class, grouped by account;
+    fewer folds when there are fewer accounts."""
+    y = ds.primary_labels()
+    groups = np.array([e.account or e.id for e in ds.entries], dtype=object)
+    n = min(n_folds, len(set(groups)))
+    if n < 2:
+        raise ValueError(
+            f"train.search needs at least 2 accounts in the train split, found {len(set(groups))}"
+            " (set train.search.enabled: off)"
+        )
+    splitter = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():  # a class rarer than the folds cannot be in every one
+        warnings.simplefilter("ignore", UserWarning)
+        return list(splitter.split(np.zeros(len(y)), y, groups))
+
+
+def search(ds: FeatureDataset, params: TrainParams, fit: Fit) -> SearchResult:
+    """Score every candidate of ``params.search`` out of fold on ``ds`` with ``fit`` (the
+    training function) and return the best."""
+    splits = folds(ds, params.search.folds, params.optim.seed)
+    y = ds.primary_labels()
+    table = []
+    for candidate in params.search.candidates():
+        cfg = params.with_candidate(candidate)
+        pred = np.zeros(len(ds), dtype=int)
+        for train_idx, held_idx in splits:
+            held = ds.subset(held_idx)
+            probs, _ = predict(fit(ds.subset(train_idx), held, cfg).model, held)
+            pred[held_idx] = probs.argmax(1)
+        score = f1_score(y, pred, average="macro", labels=sorted(set(y)), zero_division=0)
+        table.append({"candidate": candidate, "oof_macro_f1": round(float(score), 4)})
+    best = max(range(len(table)), key=lambda i: (table[i]["oof_macro_f1"], -i))
+    return SearchResult(table[best]["candidate"], table, len(splits))

@@ -1,0 +1,81 @@
+"""train.search: the cross-validated hyper-parameter search before the final fit."""
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from model.data import FeatureDataset
+from model.search import folds
+from model.train import train
+from tests.debug_params import train_params
+from tests.model.synthetic_store import build
+
+MODALITIES = ("title", "vocals")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stores")
+    entries = [
+        e.model_copy(update={"account": f"acct-{i // 2}"})  # two videos per account
+        for i, e in enumerate(build(root, n=48, noise=1.5))
+    ]
+    return root, entries
+
+
+def _split(data, split):
+    root, entries = data
+    return FeatureDataset([e for e in entries if e.split == split], root, MODALITIES, "primary8")
+
+
+def test_folds_are_grouped_by_account_and_cover_every_item(data):
+    ds = _split(data, "train")
+    splits = folds(ds, 3, seed=0)
+    assert len(splits) == 3
+    held = np.concatenate([b for _, b in splits])
+    assert sorted(held) == list(range(len(ds)))
+    for a, b in splits:
+        assert not {ds.entries[i].account for i in a} & {ds.entries[i].account for i in b}
+
+
+def test_search_picks_the_candidate_that_learns_and_the_final_fit_uses_it(data):
+    train_ds, val_ds = _split(data, "train"), _split(data, "val")
+    grid = {"optim.lr": [1e-7, 1e-2]}
+    params = train_params(epochs=6, patience=6, enabled="on", grid=grid)
+    result = train(train_ds, val_ds, params)
+    table = {row["candidate"]["optim.lr"]: row["oof_macro_f1"] for row in result.search["candidates"]}
+    assert result.search["chosen"] == {"optim.lr": 1e-2}
+    assert table[1e-2] > table[1e-7] + 0.2, table
+    assert result.search["folds"] == 3
+    fixed = train(train_ds, val_ds, params.with_candidate({"optim.lr": 1e-2}))
+    assert result.history == fixed.history  # the final fit is the chosen candidate's plain fit
+
+
+def test_auto_searches_only_small_train_splits(data):
+    train_ds = _split(data, "train")
+    small = train(train_ds, None, train_params(epochs=1, enabled="auto", max_items=len(train_ds)))
+    large = train(train_ds, None, train_params(epochs=1, enabled="auto", max_items=len(train_ds) - 1))
+    assert small.search is not None and len(small.search["candidates"]) == 4
+    assert large.search is None
+
+
+def test_ties_go_to_the_earlier_candidate(data):
+    train_ds = _split(data, "train")
+    grid = {"optim.seed": [0, 0]}  # the same candidate twice: equal scores
+    result = train(train_ds, None, train_params(epochs=1, enabled="on", grid=grid))
+    assert result.search["chosen"] == {"optim.seed": 0}
+    assert len(result.search["candidates"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ({"optim.lr": [-1.0]}, "greater than 0"),
+        ({"optim.learning_rate": [0.1]}, "optim.learning_rate"),
+        ({"search.folds": [2]}, "cannot be searched"),
+        ({"optim.lr": []}, "lists no values"),
+    ],
+)
+def test_a_bad_grid_is_refused_when_params_load(grid, message):
+    with pytest.raises(ValidationError, match=message):
+        train_params(enabled="on", grid=grid)
