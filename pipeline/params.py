@@ -313,6 +313,12 @@ class SsdliteParams(Section):
     )
     confidence: float = Field(default=0.3, ge=0, le=1, description="minimum person probability")
     nms_iou: float = Field(default=0.5, gt=0, le=1)
+    fine_every: int = Field(
+        default=2,
+        ge=1,
+        description="the fine pass runs on every n-th detector run; the others "
+        "look for people taller than split_height only",
+    )
 
 
 class TrackParams(Section):
@@ -324,6 +330,12 @@ class TrackParams(Section):
     confidence: float = Field(default=0.4, ge=0, le=1)
     image_size: int = Field(default=640, ge=32)
     max_detections: int = Field(default=50, ge=1)
+    detect_every: int = Field(
+        default=5,
+        ge=1,
+        description="the detector runs on every n-th sampled frame; tracks are carried "
+        "by their Kalman prediction over the others",
+    )
     hog: HogParams = HogParams()
     ssdlite: SsdliteParams = SsdliteParams()
     max_age: int = Field(default=15, ge=1)

@@ -43,10 +43,12 @@ def test_tracker_on_official_detections_reaches_the_bound(mot17):
     dets = motchallenge.by_frame(mot17.det)
     tracker = PersonTracker(max_age=15, n_init=1, max_cosine_distance=0.3)
     rows = []
-    for frame, path in sorted(mot17.frames.items()):
-        image = np.asarray(Image.open(path).convert("RGB"))
+    numbers = sorted(mot17.frames)  # frame numbers by the tracker's frame count
+    for frame in numbers:
+        image = np.asarray(Image.open(mot17.frames[frame]).convert("RGB"))
         found = [Detection(d.box, d.conf) for d in dets[frame]]
-        rows += [MotRow(frame, t.id, t.box, t.score) for t in tracker.update(image, found)]
+        tracked = tracker.update(image, found)
+        rows += [MotRow(numbers[t.frame], t.id, t.box, t.score) for t in tracked]
     bound = motchallenge.score(
         motchallenge.oracle_tracks(mot17.det, mot17.gt), mot17.gt, mot17.frames
     )
