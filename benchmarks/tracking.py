@@ -1,6 +1,7 @@
 """Track stage quality and speed -> benchmarks/results/tracking.json.
 
     .venv/bin/python benchmarks/tracking.py [--shared ../shared/data] [--no-sample]
+        [--sections mot17_02 walking_video ...]
 
 - MOT17-02 (the 4 frames shipped in ``tracking/MOT17-mini``): MOTA, IDF1 and ID switches
   (motmetrics, IoU >= 0.5, pedestrians = gt class 1 with consider = 1) for the official
@@ -12,12 +13,18 @@
   precision on the same frames (issue #20's target for an offline detector: recall >= 0.40 at
   precision >= 0.6), and SSDLite's pass settings against them.
 - ``walking_video`` (139 s, 768x432, people crossing a room one by one): the whole per-video
-  work at default params with each offline detector (frames scaled to 640 px): unique persons,
-  frames processed per second, CPU seconds (this process and its ffmpeg children) per minute of
-  video (target <= 20), and where the time goes on its first minute.
+  work with each of ``SETTINGS`` (detector and detection schedule; frames scaled to 640 px):
+  unique persons, persons per second, CPU seconds (this process and its ffmpeg children) per
+  minute of video (target <= 20) and their parts (detector, tracker with embeddings, MTCNN,
+  ffmpeg decoding, the rest). SSDLite without its fine pass (the runs ``fine_every`` leaves
+  it out of) is scored on MOT17-02 too.
 - The close-up clips in ``ocr/`` (film and news-style footage, people close to the camera, no
   ground truth): persons per sampled frame (1 a second) for each offline detector beside the
-  faces MTCNN finds on the same frames.
+  faces MTCNN finds on the same frames, and the persons per second the whole stage reports with
+  each setting.
+- ``settings``: per setting, the whole-stage CPU and its parts beside its detector's MOT17-02
+  recall/precision and tracker MOTA with the oracle bound, and the close-ups' seconds with
+  persons. ``--sections`` reruns some sections and keeps the others from the results file.
 - The synthetic sample (``chfen sample``), when it can be generated, tracked with the offline
   profile's detector: whether faces are found in the clips whose shots show people and not in
   the clips that show nobody.
@@ -36,8 +43,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import skimage.data
@@ -48,14 +57,14 @@ from pipeline.media import probe
 from pipeline.params import TrackParams
 from pipeline.weights import MissingWeights
 from pipeline.work import WorkItem
-from stages.track import detectors, motchallenge
+from stages.track import detectors, motchallenge, stage
 from stages.track.detectors import Detection, PersonDetector
 from stages.track.faces import detect_faces
 from stages.track.mot import MotRow
 from stages.track.ssdlite import SsdliteDetector
 from stages.track.stage import single_threaded, track_video
 from stages.track.summary import TrackSummary
-from stages.track.tracker import PersonTracker
+from stages.track.tracker import PersonTracker, embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "tracking.json"
@@ -64,6 +73,18 @@ WALKING = Path("tracking/walking_video/one-by-one-person-detection.mp4")
 TARGET_S_PER_MIN = 20.0
 TARGET_RECALL, TARGET_PRECISION = 0.40, 0.6
 OFFLINE_DETECTORS = ("hog", "ssdlite")
+# Whole-stage settings compared: (detector, changes to the default track params). The detector
+# ran on every sampled frame with both SSDLite passes before the detection schedule (issue #20).
+SETTINGS: dict[str, tuple[str, dict]] = {
+    "hog": ("hog", {}),
+    "ssdlite": ("ssdlite", {}),
+    "ssdlite_fine_every_run": ("ssdlite", {"ssdlite": {"fine_every": 1}}),
+    "ssdlite_every_frame": (
+        "ssdlite",
+        {"detect_every": 1, "max_age": 15, "ssdlite": {"fine_every": 1}},
+    ),
+}
+SECTIONS = ("mot17_02", "walking_video", "hog_variants", "ssdlite_variants", "close_ups")
 CLOSE_UPS = (
     Path("ocr/rapidvideocr/1.mp4"),
     Path("ocr/rapidvideocr/test_a.mp4"),
@@ -71,6 +92,12 @@ CLOSE_UPS = (
     Path("ocr/vsr/test2.mp4"),
 )
 TARGET_SHARE_OF_BOUND = 0.9
+# The walking video looked at by eye, one frame every 5 s (t = 0, 5, ..., 135): the seconds whose
+# frame shows a person (21 of 28); the others show the empty room.
+WALKING_PERSON_SECONDS = frozenset(
+    (5, 10, 15, 25, 30, 35, 40, 50, 55, 60, 65, 75, 80, 90, 95, 100, 105, 110, 115, 125, 130)
+)
+WALKING_LABELLED_SECONDS = range(0, 140, 5)
 
 
 def cpu_seconds() -> float:
@@ -97,9 +124,11 @@ def track_sequence(
         max_iou_distance=params.max_iou_distance,
     )
     rows = []
-    for frame, image in sorted(images.items()):
+    numbers = sorted(images)  # the sequence's frame numbers, by the tracker's frame count
+    for frame in numbers:
         found = [Detection(d.box, d.conf) for d in dets.get(frame, [])]
-        rows += [MotRow(frame, t.id, t.box, t.score) for t in tracker.update(image, found)]
+        tracked = tracker.update(images[frame], found)
+        rows += [MotRow(numbers[t.frame], t.id, t.box, t.score) for t in tracked]
     return rows
 
 
@@ -168,6 +197,18 @@ def tiny_yolo(folder: Path) -> Path:
     return path
 
 
+class TallPass:
+    """SSDLite as on the detector runs without its fine pass (``track.ssdlite.fine_every``)."""
+
+    name = "ssdlite_tall"
+
+    def __init__(self, detector: SsdliteDetector):
+        self.detector = detector
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        return self.detector.detect_tall(image)[0]
+
+
 def mot17(shared: Path, params: TrackParams, scratch: Path) -> dict:
     seq = motchallenge.load_sequence(shared / MOT17)
     images = {f: np.asarray(Image.open(p).convert("RGB")) for f, p in seq.frames.items()}
@@ -199,6 +240,11 @@ def mot17(shared: Path, params: TrackParams, scratch: Path) -> dict:
                 quality["recall"] >= TARGET_RECALL and quality["precision"] >= TARGET_PRECISION
             )
 
+    tall = SsdliteDetector(params.ssdlite, params.max_detections)
+    dets, per_frame = detect_sequence(TallPass(tall), images, params.max_side)
+    out["ssdlite_tall_pass_only"] = judge("ssdlite_tall_pass_only", seq, images, dets, params)
+    out["ssdlite_tall_pass_only"]["detector_cpu_s_per_frame"] = round(per_frame, 3)
+
     try:
         weights = detectors.yolo_weights(params)
         note = f"{weights} (fingerprint {detectors.version('yolo', params)})"
@@ -219,82 +265,112 @@ def mot17(shared: Path, params: TrackParams, scratch: Path) -> dict:
 # --- walking video ---------------------------------------------------------------------------
 
 
-def walking(shared: Path, params: TrackParams, scratch: Path, detector: str) -> dict:
+def setting_params(params: TrackParams, name: str) -> tuple[str, TrackParams]:
+    """The detector and track params of one compared setting."""
+    detector, update = SETTINGS[name]
+    data = params.model_dump()
+    for key, value in update.items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) else value
+    return detector, TrackParams.model_validate(data)
+
+
+@contextmanager
+def timed_parts(spent: dict[str, float]) -> Iterator[None]:
+    """CPU seconds (this process) of the detectors, the tracker (appearance embeddings and
+    Kalman filter) and the face search, added to ``spent`` while the stage runs."""
+
+    def timed(part: str, fn: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[part] = spent.get(part, 0.0) + time.process_time() - start
+
+        return wrapper
+
+    parts = [
+        (detectors.HogDetector, "detect", "detector"),
+        (SsdliteDetector, "detect", "detector"),
+        (SsdliteDetector, "detect_tall", "detector"),
+        (PersonTracker, "update", "tracker_and_embedder"),
+        (PersonTracker, "carry", "tracker_and_embedder"),
+        (stage, "detect_faces", "faces_mtcnn"),
+    ]
+    with ExitStack() as stack:
+        for owner, attr, part in parts:
+            stack.enter_context(patch.object(owner, attr, timed(part, getattr(owner, attr))))
+        yield
+
+
+def warm_models(params: TrackParams, detector: str) -> None:
+    """Load what a stage worker loads once for all its videos (torch, the embedder, MTCNN, the
+    detector's networks at the frame sizes used) before anything is timed."""
+    frame = np.zeros((360, 640, 3), np.uint8)
+    embedder()
+    detect_faces(frame, min_probability=0.9, min_face_size=params.face_min_size)
+    people = stage._detector(detector, params)
+    people.detect(frame)
+    if isinstance(people, SsdliteDetector):
+        people.detect_tall(frame)
+
+
+def whole_stage(video: Path, out_dir: Path, params: TrackParams, detector: str) -> dict:
+    """The stage's per-video work on ``video``: its summary, CPU seconds in all and by part."""
+    warm_models(params, detector)
+    spent: dict[str, float] = {}
+    out_dir.mkdir(parents=True)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu_seconds()
+    with timed_parts(spent):
+        track_video(WorkItem(video.stem, video, "-"), out_dir, params=params, detector=detector)
+    cpu = cpu_seconds() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent["decode_ffmpeg"] = after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime
+    spent["other_python"] = cpu - sum(spent.values())  # frame reading, matching rows, writing
+    summary = TrackSummary.model_validate_json((out_dir / "summary.json").read_text())
+    return {"summary": summary, "cpu_s": cpu, "parts": spent}
+
+
+def walking(shared: Path, params: TrackParams, scratch: Path, name: str) -> dict:
     video = shared / WALKING
-    print(f"walking_video: {video.name}, whole stage work with {detector}", flush=True)
-    out_dir = scratch / f"walking-{detector}"
-    out_dir.mkdir()
-    single_threaded()
+    detector, setting = setting_params(params, name)
+    print(f"walking_video: {video.name}, whole stage work with {name}", flush=True)
     load_before = load()
-    wall, cpu = time.perf_counter(), cpu_seconds()
-    track_video(WorkItem("walking", video, "-"), out_dir, params=params, detector=detector)
-    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
-    s = TrackSummary.model_validate_json((out_dir / "summary.json").read_text())
+    run = whole_stage(video, scratch / f"walking-{name}", setting, detector)
+    s, cpu = run["summary"], run["cpu_s"]
     minutes = probe(video).duration_s / 60
     result = {
         "video": str(WALKING),
+        "detector": detector,
+        "detect_every": setting.detect_every,
+        "ssdlite_fine_every": setting.ssdlite.fine_every if detector == "ssdlite" else None,
+        "n_init": setting.n_init,
+        "max_age": setting.max_age,
         "frames_processed": s.frames,
         "seconds": s.seconds,
         "unique_persons": s.unique_persons,
         "max_persons_on_a_frame": s.max_persons,
         "seconds_with_persons": sum(1 for n in s.persons_per_second if n),
+        "persons_per_second": s.persons_per_second,
         "seconds_with_faces": s.seconds_with_faces,
-        "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
-        "frames_per_second_processed": round(s.frames / wall, 2),
         "cpu_s_per_minute_of_video": round(cpu / minutes, 1),
+        "cpu_s_per_minute_by_part": {k: round(v / minutes, 2) for k, v in run["parts"].items()},
         "target_cpu_s_per_minute": TARGET_S_PER_MIN,
         "meets_target": cpu / minutes < TARGET_S_PER_MIN,
-        "includes": f"model loading (torch, MobileNetV2, MTCNN, the detector) once, decoding, "
-        f"{detector}, deep-sort with embeddings, MTCNN once a second, writing outputs",
+        "includes": "decoding (ffmpeg), the detector on its scheduled frames, deep-sort with "
+        "embeddings, MTCNN once a second, writing outputs; not loading the models (a worker "
+        "loads them once for all its videos: about 3 s)",
         "load_average_before": load_before,
         "load_average_after": load(),
     }
-    print(f"  {s.unique_persons} persons, {result['cpu_s_per_minute_of_video']} CPU s/min")
-    result["first_minute_breakdown_cpu_s"] = breakdown(video, params, detector)
-    return result
-
-
-def breakdown(video: Path, params: TrackParams, detector: str) -> dict:
-    """CPU seconds of each part of the work on the video's first minute."""
-    parts = ("decode", f"detect_{detector}", "track_and_embed", "faces_mtcnn")
-    spent = dict.fromkeys(parts, 0.0)
-
-    def timed(part: str, fn: Callable[[], object]) -> object:
-        start = cpu_seconds()
-        value = fn()
-        spent[part] += cpu_seconds() - start
-        return value
-
-    people = detectors.build(detector, params)
-    tracker = PersonTracker(
-        max_age=params.max_age,
-        n_init=params.n_init,
-        max_cosine_distance=params.max_cosine_distance,
-        max_iou_distance=params.max_iou_distance,
+    print(
+        f"  {s.unique_persons} persons, {result['seconds_with_persons']} s with persons, "
+        f"{result['cpu_s_per_minute_of_video']} CPU s/min {result['cpu_s_per_minute_by_part']}",
+        flush=True,
     )
-    frames = sample_frames(video, params.fps, params.max_side)
-    last_face_cell = -1
-    while True:
-        frame = timed("decode", lambda: next(frames, None))
-        if frame is None or frame.t >= 60:
-            break
-        found = timed(f"detect_{detector}", lambda f=frame: people.detect(f.image))
-        timed("track_and_embed", lambda f=frame, d=found: tracker.update(f.image, d))
-        if int(frame.t * params.face_fps) > last_face_cell:
-            last_face_cell = int(frame.t * params.face_fps)
-            timed(
-                "faces_mtcnn",
-                lambda f=frame: detect_faces(
-                    f.image,
-                    min_probability=params.face_min_probability,
-                    min_face_size=params.face_min_size,
-                ),
-            )
-    timed("decode", frames.close)  # ffmpeg's CPU time is counted once it has been reaped
-    spent = {k: round(v, 2) for k, v in spent.items()}
-    spent["total"] = round(sum(spent.values()), 2)
-    return spent
+    return result
 
 
 def hog_variants(shared: Path, params: TrackParams) -> dict:
@@ -387,9 +463,11 @@ def fine_sizes(images: dict[int, np.ndarray], seq: motchallenge.Sequence, params
 # --- close-up clips ----------------------------------------------------------------------------
 
 
-def close_ups(shared: Path, params: TrackParams) -> dict:
+def close_ups(shared: Path, params: TrackParams, scratch: Path, settings: tuple[str, ...]) -> dict:
     """Persons and faces per frame (1 a second) on the real clips where people are close up:
-    no ground truth, so the faces MTCNN finds on the same frames are the reference."""
+    no ground truth, so the faces MTCNN finds on the same frames are the reference. Then the
+    persons per second that the whole stage reports with each of ``settings`` (its detection
+    schedule included)."""
     built = {name: detectors.build(name, params) for name in OFFLINE_DETECTORS}
     out = {}
     for clip in CLOSE_UPS:
@@ -425,10 +503,41 @@ def close_ups(shared: Path, params: TrackParams) -> dict:
                 ),
                 "cpu_s_per_frame": round((time.process_time() - start) / len(frames), 3),
             }
+        for name in settings:
+            detector, setting = setting_params(params, name)
+            run = whole_stage(video, scratch / "close_ups" / name / video.stem, setting, detector)
+            persons = run["summary"].persons_per_second
+            face_seconds = {fs.second for fs in run["summary"].faces_per_second if fs.faces}
+            row[f"stage_{name}"] = {
+                "persons_per_second": persons,
+                "seconds_with_persons": sum(n > 0 for n in persons),
+                "seconds_with_faces_and_persons": sum(
+                    n > 0 and i in face_seconds for i, n in enumerate(persons)
+                ),
+                "cpu_s": round(run["cpu_s"], 2),
+            }
         counts = ", ".join(f"{n} {row[n]['persons_per_frame']}" for n in built)
-        print(f"  {clip}: faces {faces}, {counts}", flush=True)
+        staged = ", ".join(f"{n} {row[f'stage_{n}']['persons_per_second']}" for n in settings)
+        print(f"  {clip}: faces {faces}, {counts}; through the stage {staged}", flush=True)
         out[str(clip)] = row
+    out["totals"] = close_up_totals(out, settings)
     return out
+
+
+def close_up_totals(clips: dict, settings: tuple[str, ...]) -> dict:
+    """Frames (1 a second) with faces and with persons, summed over the clips."""
+    rows = [r for r in clips.values() if "frames" in r]
+    totals: dict = {
+        "frames": sum(r["frames"] for r in rows),
+        "frames_with_faces": sum(r["frames_with_faces"] for r in rows),
+    }
+    for name in OFFLINE_DETECTORS:
+        totals[f"{name}_frames_with_persons"] = sum(r[name]["frames_with_persons"] for r in rows)
+    for name in settings:
+        totals[f"stage_{name}_seconds_with_persons"] = sum(
+            r[f"stage_{name}"]["seconds_with_persons"] for r in rows
+        )
+    return totals
 
 
 # --- synthetic sample --------------------------------------------------------------------------
@@ -482,35 +591,103 @@ def synthetic_sample(params: TrackParams, scratch: Path, n_videos: int) -> dict:
     }
 
 
+def labelled_seconds(persons_per_second: list[int]) -> dict:
+    """Persons reported on the walking video's seconds labelled by eye."""
+    with_person = [persons_per_second[t] > 0 for t in sorted(WALKING_PERSON_SECONDS)]
+    empty = [
+        persons_per_second[t] > 0
+        for t in WALKING_LABELLED_SECONDS
+        if t not in WALKING_PERSON_SECONDS
+    ]
+    return {
+        "with_a_person_reported": f"{sum(with_person)} of {len(with_person)}",
+        "empty_with_a_person_reported": f"{sum(empty)} of {len(empty)}",
+    }
+
+
+def settings_summary(results: dict) -> dict:
+    """Each compared setting's whole-stage CPU and its parts on the walking video beside its
+    detector's MOT17-02 figures (the stage's 640-px frames) and the close-up clips' seconds
+    with persons."""
+    mot, closes = results.get("mot17_02", {}), results.get("close_ups", {}).get("totals", {})
+    out = {}
+    for name, walk in results.get("walking_video", {}).items():
+        detector = walk["detector"]
+        full = mot.get(f"{detector}_at_stage_size", {})
+        row = {
+            "cpu_s_per_minute_of_video": walk["cpu_s_per_minute_of_video"],
+            "cpu_s_per_minute_by_part": walk["cpu_s_per_minute_by_part"],
+            "walking_unique_persons": walk["unique_persons"],
+            "walking_seconds_with_persons": walk["seconds_with_persons"],
+            "close_up_seconds_with_persons": closes.get(f"stage_{name}_seconds_with_persons"),
+            "close_up_frames_with_faces": closes.get("frames_with_faces"),
+            "mot17_recall_precision": [
+                round(full.get("detections", {}).get(k, float("nan")), 3)
+                for k in ("recall", "precision")
+            ],
+            "mot17_tracker_mota_n_init_1": full.get("tracker_n_init_1", {}).get("mota"),
+            "mot17_oracle_bound_mota": full.get("oracle_bound", {}).get("mota"),
+        }
+        row["walking_labelled_seconds"] = labelled_seconds(walk["persons_per_second"])
+        if walk.get("ssdlite_fine_every") not in (None, 1):
+            tall = mot.get("ssdlite_tall_pass_only", {}).get("detections", {})
+            row["mot17_recall_precision_tall_runs"] = [
+                round(tall.get(k, float("nan")), 3) for k in ("recall", "precision")
+            ]
+        out[name] = row
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--no-sample", action="store_true", help="skip the synthetic sample")
     parser.add_argument("--sample-videos", type=int, default=8)
+    parser.add_argument(
+        "--sections",
+        nargs="*",
+        choices=SECTIONS,
+        default=SECTIONS,
+        help="rerun only these (none: only the settings summary); the others are kept from "
+        "the results file",
+    )
     args = parser.parse_args()
     single_threaded()
     params = TrackParams()
+    rerun = tuple(args.sections)
+    previous = json.loads(RESULTS.read_text()) if rerun != SECTIONS and RESULTS.is_file() else {}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_at_start": load(),
+        "sections_run": list(rerun),
+    }
     results: dict = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": load(),
-        },
+        **previous,
+        "machine": machine if rerun or "machine" not in previous else previous["machine"],
         "params": params.model_dump(mode="json"),
         "command": "python benchmarks/tracking.py",
     }
+    settings = tuple(SETTINGS)
     with tempfile.TemporaryDirectory(prefix="chfen-track-bench-") as tmp:
         scratch = Path(tmp)
-        results["mot17_02"] = mot17(args.shared, params, scratch)
-        results["walking_video"] = {
-            name: walking(args.shared, params, scratch, name) for name in OFFLINE_DETECTORS
-        }
-        results["hog_variants"] = hog_variants(args.shared, params)
-        results["ssdlite_variants"] = ssdlite_variants(args.shared, params)
-        results["close_ups"] = close_ups(args.shared, params)
+        if "mot17_02" in rerun:
+            results["mot17_02"] = mot17(args.shared, params, scratch)
+        if "walking_video" in rerun:
+            results["walking_video"] = {
+                name: walking(args.shared, params, scratch, name) for name in settings
+            }
+        if "hog_variants" in rerun:
+            results["hog_variants"] = hog_variants(args.shared, params)
+        if "ssdlite_variants" in rerun:
+            results["ssdlite_variants"] = ssdlite_variants(args.shared, params)
+        if "close_ups" in rerun:
+            results["close_ups"] = close_ups(args.shared, params, scratch, settings)
         if not args.no_sample:
             results["synthetic_sample"] = synthetic_sample(params, scratch, args.sample_videos)
-    results["machine"]["load_average_at_end"] = load()
+    results["settings"] = settings_summary(results)
+    if rerun:
+        results["machine"]["load_average_at_end"] = load()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"-> {RESULTS.relative_to(ROOT)}")

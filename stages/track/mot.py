@@ -8,9 +8,11 @@ no header, with the frame's presentation time appended as an eleventh column:
 
 ``frame`` counts sampled frames from 1 (MOT numbering), ``x, y`` is the box's top-left corner
 and ``w, h`` its size, all in pixels of the video as displayed (rotation applied); ``conf`` is
-the detector's score for the box (a probability for YOLO, an SVM margin for HOG); the three -1
-are MOT's unused world coordinates; ``t`` is seconds from the start of the video stream. Tools
-that read MOT files take the first ten columns and ignore the eleventh.
+the detector's score for the box (a probability for YOLO and SSDLite, an SVM margin for HOG); on
+frames the detector skipped the box is the tracker's prediction and ``conf`` the score of the
+person's last detection; the three -1 are MOT's unused world coordinates; ``t`` is seconds
+from the start of the video stream. Tools that read MOT files take the first ten columns and
+ignore the eleventh.
 """
 
 from __future__ import annotations

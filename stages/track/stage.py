@@ -1,19 +1,23 @@
 """The track stage: people and faces over time, per manifest video.
 
 For each video: sample frames at ``track.fps`` by presentation timestamp (scaled to
-``track.max_side``), detect people (YOLO or HOG), track them with deep-sort-realtime keeping
-confirmed tracks only, and search one frame per ``1 / track.face_fps`` seconds for faces with
-MTCNN. Writes ``<out>/<id>.csv`` (MOT rows plus a time column, see ``stages.track.mot``),
-``<out>/<id>.json`` (``TrackSummary``), ``index.jsonl`` (one line of counts per video) and
-``failures.jsonl``. A video with nobody in it is a result (zero persons), not a failure.
+``track.max_side``), detect people (YOLO, SSDLite or HOG) on the frames that
+``stages.track.schedule`` names, track them with deep-sort-realtime keeping confirmed tracks
+only, and search one frame per ``1 / track.face_fps`` seconds for faces with MTCNN. Writes
+``<out>/<id>.csv`` (MOT rows plus a time column, see ``stages.track.mot``), ``<out>/<id>.json``
+(``TrackSummary``), ``index.jsonl`` (one line of counts per video) and ``failures.jsonl``. A
+video with nobody in it is a result (zero persons), not a failure.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from pipeline import atomic
 from pipeline.frames import display_size, sample_frames
@@ -31,8 +35,9 @@ from pipeline.work import WorkItem
 from stages.track import detectors
 from stages.track.faces import detect_faces
 from stages.track.mot import MotRow, format_rows
+from stages.track.schedule import DetectorRun, detector_run
 from stages.track.summary import FaceSecond, TrackSummary, write_summary
-from stages.track.tracker import PersonTracker
+from stages.track.tracker import PersonTracker, TrackedBox
 
 STAGE = "track"
 DEFAULT_OUT = Path("data/interim/tracks")
@@ -96,23 +101,19 @@ def track_video(
         max_cosine_distance=params.max_cosine_distance,
         max_iou_distance=params.max_iou_distance,
     )
+    fine_every = params.ssdlite.fine_every if detector == "ssdlite" else 1
+    runs = partial(detector_run, detect_every=params.detect_every, fine_every=fine_every)
     width, height, _ = display_size(item.path)
     rows: list[MotRow] = []
-    ids_per_second: dict[int, set[int]] = {}
+    times: list[float] = []  # of the frames given to the tracker, in order
     face_seconds: list[FaceSecond] = []
-    max_persons = frames = 0
-    last_t = 0.0
     last_face_cell = -1
     for frame in sample_frames(item.path, params.fps, params.max_side):
-        frames += 1
-        last_t = frame.t
+        times.append(frame.t)
         scale = width / frame.image.shape[1]
-        tracked = tracker.update(frame.image, person_detector.detect(frame.image))
-        second = int(frame.t)
-        ids_per_second.setdefault(second, set()).update(tb.id for tb in tracked)
-        max_persons = max(max_persons, len(tracked))
+        tracked = _track_frame(tracker, person_detector, frame.image, runs(frame.index))
         rows += [
-            MotRow(frame.index + 1, tb.id, tuple(v * scale for v in tb.box), tb.score, frame.t)
+            MotRow(tb.frame + 1, tb.id, tuple(v * scale for v in tb.box), tb.score, times[tb.frame])
             for tb in tracked
         ]
         face_cell = math.floor(frame.t * params.face_fps)
@@ -124,8 +125,14 @@ def track_video(
                 min_face_size=params.face_min_size,
                 scale=scale,
             )
-            face_seconds.append(FaceSecond(second=second, t=frame.t, faces=faces))
+            face_seconds.append(FaceSecond(second=int(frame.t), t=frame.t, faces=faces))
 
+    rows.sort(key=lambda r: (r.frame, r.id))
+    frames, last_t = len(times), times[-1] if times else 0.0
+    ids_per_second: dict[int, set[int]] = {}
+    for r in rows:
+        ids_per_second.setdefault(int(r.t), set()).add(r.id)
+    max_persons = max(Counter(r.frame for r in rows).values(), default=0)
     seconds = int(last_t) + 1 if frames else 0
     summary = TrackSummary(
         id=item.id,
@@ -145,6 +152,21 @@ def track_video(
     atomic.write_text(out_dir / TRACKS_FILE, format_rows(rows))
     write_summary(summary, out_dir / SUMMARY_FILE)
     return summary.index_row()
+
+
+def _track_frame(
+    tracker: PersonTracker,
+    person_detector: detectors.PersonDetector,
+    image: np.ndarray,
+    run: DetectorRun,
+) -> list[TrackedBox]:
+    """One sampled frame through the detector (as ``run`` says) and the tracker."""
+    if run is DetectorRun.SKIP:
+        return tracker.carry()
+    if run is DetectorRun.TALL:
+        found, unseen_below = person_detector.detect_tall(image)
+        return tracker.update(image, found, unseen_below=unseen_below)
+    return tracker.update(image, person_detector.detect(image))
 
 
 @cache

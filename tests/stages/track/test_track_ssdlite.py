@@ -99,3 +99,14 @@ def test_mot17_pedestrians_at_the_stage_frame_size(shared_data, detector):
     rows = [MotRow(1, -1, tuple(3 * v for v in d.box), d.score) for d in found]
     quality = motchallenge.detection_quality(rows, [g for g in seq.gt if g.frame == 1])
     assert quality["recall"] >= 0.3 and quality["precision"] >= 0.5
+
+
+def test_tall_pass_alone_keeps_the_tall_people_and_names_the_height_it_skipped(detector):
+    street = resized(photo("bus"), 360, 480)
+    both = detector.detect(street)
+    tall, unseen_below = detector.detect_tall(street)
+    assert unseen_below == pytest.approx(SsdliteParams().split_height * 480)
+    assert tall and all(d.box[3] >= unseen_below for d in tall)
+    assert len(tall) <= len(both)
+    one_pass = SsdliteDetector(SsdliteParams(fine_long_side=0), max_detections=20)
+    assert one_pass.detect_tall(street) == (one_pass.detect(street), 0.0)

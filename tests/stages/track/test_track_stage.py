@@ -101,10 +101,11 @@ def test_portrait_person_is_tracked_in_display_pixels(offline_run):
     assert (s.width, s.height, s.frames, s.seconds) == (360, 480, 15, 3)
     assert s.unique_persons >= 1 and s.max_persons >= 1
     rows = read_rows(out / "portrait.csv")
-    # n_init = 3: the first confirmed row is on the third sampled frame, then on every frame
+    # once confirmed (n_init detector runs), a person is reported from the first frame on, on
+    # the frames the detector skips too
     first_id = rows[0].id
     frames_of_first = [r.frame for r in rows if r.id == first_id]
-    assert frames_of_first == list(range(3, 16))
+    assert frames_of_first == list(range(1, 16))
     for r in rows:
         x, y, w, h = r.box
         assert x >= 0 and x + w <= 360.01 and y >= 0 and y + h <= 480.01 and h > w
@@ -141,7 +142,7 @@ def test_second_run_is_all_cache_hits_with_identical_outputs(offline_run):
 
 def test_tiny_yolo_through_the_stage_keeps_confirmed_ids(tmp_path, tiny_yolo):
     clip = still_video(tmp_path / "v" / "street.mp4", photo("bus"), (320, 240), seconds=2.0)
-    track = {"detector": "yolo", "weights": str(tiny_yolo), "max_detections": 3}
+    track = {"detector": "yolo", "weights": str(tiny_yolo), "max_detections": 3, "n_init": 2}
     manifest, params = write_inputs(tmp_path, {"street": clip}, track)
     report = stage.run(manifest, tmp_path / "tracks", params, show_progress=False)
     assert report.failures == []
@@ -149,12 +150,13 @@ def test_tiny_yolo_through_the_stage_keeps_confirmed_ids(tmp_path, tiny_yolo):
     by_frame: dict[int, set[int]] = {}
     for r in rows:
         by_frame.setdefault(r.frame, set()).add(r.id)
-    # confirmed from the third frame on; the same ids on every frame after (nothing moves)
-    assert sorted(by_frame) == list(range(3, 11))
-    assert 1 <= len(by_frame[3]) <= 3
-    assert all(ids == by_frame[3] for ids in by_frame.values())
+    # confirmed at the second detector run (frame 6), then reported from the first frame on;
+    # the same ids on every frame (nothing moves)
+    assert sorted(by_frame) == list(range(1, 11))
+    assert 1 <= len(by_frame[1]) <= 3
+    assert all(ids == by_frame[1] for ids in by_frame.values())
     s = summary(tmp_path / "tracks", "street")
-    assert s.detector == "yolo" and s.unique_persons == len(by_frame[3])
+    assert s.detector == "yolo" and s.unique_persons == len(by_frame[1])
 
 
 def test_missing_yolo_weights_stop_the_stage_before_any_video(tmp_path):

@@ -18,15 +18,19 @@ def _run(frames, n_init=3):
 def test_two_people_passing_keep_their_ids():
     frames = crossing_boxes()
     per_frame = _run(frames)
-    # confirmed after n_init = 3 detections; from then on both are reported on every frame
-    assert [len(t) for t in per_frame[:2]] == [0, 0]
-    assert all(len(t) == 2 for t in per_frame[2:])
+    # confirmed after n_init = 3 detections, when their first two frames are reported too;
+    # from then on both are reported on every frame
+    assert [len(t) for t in per_frame[:3]] == [0, 0, 6]
+    assert sorted(tb.frame for tb in per_frame[2]) == [0, 0, 1, 1, 2, 2]
+    assert all(
+        len(t) == 2 and {tb.frame for tb in t} == {i} for i, t in enumerate(per_frame) if i > 2
+    )
     # each reported box is the detection's own box; its owner never changes (no swap)
     owner_of = {}
-    for (_, truth), tracked in zip(frames[2:], per_frame[2:], strict=True):
-        for tb in tracked:
-            name = next(n for n, box in truth if iou_matrix([box], [tb.box])[0, 0] > 0.99)
-            assert owner_of.setdefault(tb.id, name) == name
+    for tb in (tb for tracked in per_frame for tb in tracked):
+        truth = frames[tb.frame][1]
+        name = next(n for n, box in truth if iou_matrix([box], [tb.box])[0, 0] > 0.99)
+        assert owner_of.setdefault(tb.id, name) == name
     assert sorted(owner_of.values()) == ["a", "b"]
     assert set(owner_of) == {1, 2}  # people numbered from 1 in order of confirmation
 
