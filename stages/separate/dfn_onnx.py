@@ -7,7 +7,8 @@ rules. (libDF also skips frames after 6 silent ones in a row, but its counter re
 frame given ERB gains, which with these rules is every frame, so it never skips.) The graphs run
 over pieces of ``chunk_s`` seconds, each preceded by ``context_s`` seconds of the frames before it
 whose output is dropped (the networks' recurrent state is not an input of the graphs, so it is
-rebuilt from that context); memory stays bounded on long clips.
+rebuilt from that context: 10 s of it brings the output within about 37 dB SDR of libDF's on
+real speech); memory stays bounded on long clips (about 1 GB at the defaults).
 """
 
 from __future__ import annotations
@@ -111,14 +112,14 @@ class OnnxEnhancer:
         model: Path,
         atten_lim_db: float = 100.0,
         post_filter_beta: float = 0.0,
-        chunk_s: float = 60.0,
-        context_s: float = 5.0,
+        chunk_s: float = 30.0,
+        context_s: float = 10.0,
         intra_threads: int = 1,
         inter_threads: int = 1,
     ):
         self.sessions = load_sessions(Path(model), intra_threads, inter_threads)
         lim = abs(atten_lim_db)
-        self.atten_lim = None if lim >= 100 else 10 ** (-max(lim, 0.01) / 20)
+        self.atten_lim = None if lim >= 100 else 10 ** (-lim / 20)
         self.post_filter_beta = post_filter_beta
         self.chunk = max(1, round(chunk_s * F.RATE / F.HOP))
         self.context = max(0, round(context_s * F.RATE / F.HOP))
@@ -156,7 +157,7 @@ class OnnxEnhancer:
             frames = np.concatenate(
                 [np.zeros((first - (start - 3), F.FFT_SIZE), np.float32), frames]
             )
-            out[start:stop] = frames[1:, : F.HOP] + frames[:-1, F.HOP :]
+            out[start:stop] = F.overlap_add(frames[1:], frames[0])
         return out
 
     def _run(self, erb: np.ndarray, spec: np.ndarray):
