@@ -354,10 +354,14 @@ def speech_long_input_cost(audio: np.ndarray, params: SpeechSeparationParams) ->
 
 
 def speech_peak_rss(audio: np.ndarray, params: dict) -> float:
-    """In a fresh process: peak resident memory (MB) of separating ``audio`` as true stereo."""
+    """In a fresh process: peak resident memory (MB) of separating ``audio`` as true stereo.
+    From /proc (VmHWM), not getrusage: Linux carries ru_maxrss over from the parent through
+    fork and exec, so a spawned worker reports at least its parent's peak."""
     separator = SpeechSeparator(SpeechSeparationParams(**params))
     separator.separate(np.stack([audio, np.roll(audio, STAGE_RATE // 10)]), STAGE_RATE)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    status = Path("/proc/self/status").read_text().splitlines()
+    (line,) = (line for line in status if line.startswith("VmHWM:"))
+    return round(int(line.split()[1]) / 1024, 1)
 
 
 def classic_long_input_cost(clips, params: ClassicSeparationParams, seconds: float) -> dict:

@@ -8,7 +8,7 @@ frame given ERB gains, which with these rules is every frame, so it never skips.
 over pieces of ``chunk_s`` seconds, each preceded by ``context_s`` seconds of the frames before it
 whose output is dropped (the networks' recurrent state is not an input of the graphs, so it is
 rebuilt from that context: 10 s of it brings the output within about 37 dB SDR of libDF's on
-real speech); memory stays bounded on long clips (about 1 GB at the defaults).
+real speech); memory stays bounded on long clips (about 0.8 GB at the defaults).
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ def load_sessions(model: Path, intra_threads: int = 1, inter_threads: int = 1) -
     options.intra_op_num_threads = intra_threads
     options.inter_op_num_threads = inter_threads
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # no memory arena: each session would keep its largest chunk's memory (1.2 GB peak instead of
+    # 0.8 GB on two minutes of audio), for about 5% less CPU
+    options.enable_cpu_mem_arena = False
     sessions = {}
     for name in GRAPHS:
         if f"{name}.onnx" not in files:
