@@ -8,7 +8,8 @@ frame given ERB gains, which with these rules is every frame, so it never skips.
 over pieces of ``chunk_s`` seconds, each preceded by ``context_s`` seconds of the frames before it
 whose output is dropped (the networks' recurrent state is not an input of the graphs, so it is
 rebuilt from that context: 10 s of it brings the output within about 37 dB SDR of libDF's on
-real speech); memory stays bounded on long clips (about 0.8 GB at the defaults).
+real speech); memory stays bounded on long clips (at the defaults about 0.65 GB above the
+process's own, against almost nothing for libDF).
 """
 
 from __future__ import annotations
