@@ -10,17 +10,19 @@ feeds it), the textbook REPET-SIM recipe for reference, and demucs when its weig
 machine.
 
 Speech over music (what news audio is): RAVDESS sentences (``../shared/data/emotion/ravdess``,
-every 8th file) over MIR-1K accompaniments (left channels), mixed at -5, 0 and +5 dB
-speech-to-music at 16 kHz; speech and music SDR improvement for ``classic`` and ``speech``
-(DeepFilterNet3) side by side, CPU seconds per audio minute. The same sentences, placed in a
-timeline of silence, music alone and speech over music, give the voice-activity accuracy per
-second (truth: the clean sentence's 32 ms frames within 40 dB of its loudest frame), with Silero
-VAD run on the mixture and on the speech backend's speech stem.
+every 8th file) over MIR-1K accompaniments (left channels), mixed at -5, 0 and +5 dB speech-to-
+music at 16 kHz; speech and music SDR improvement for ``classic`` and ``speech``
+(DeepFilterNet3, on each runtime: onnxruntime and libdf) side by side, CPU seconds per audio
+minute, and how closely the two runtimes' speech stems agree (SDR of one against the other). The
+same sentences, placed in a timeline of silence, music alone and speech over music, give the
+voice-activity accuracy per second (truth: the clean sentence's 32 ms frames within 40 dB of its
+loudest frame), with Silero VAD run on the mixture and on the speech backend's speech stem.
 
 Cost: seconds of compute per minute of audio for ``classic`` on a minute of 44.1 kHz stereo
-(several blocks), and for demucs with a FULL-SIZE HTDemucs built with random weights (random
-weights give the cost, not the quality), saved and loaded through the stage's own loader, in a
-fresh process so that its peak memory is its own.
+(several blocks), for ``speech`` on each runtime (true stereo and dual mono, the runtimes'
+agreement, peak memory in a fresh process), and for demucs with a FULL-SIZE HTDemucs built with
+random weights (random weights give the cost, not the quality), saved and loaded through the
+stage's own loader, in a fresh process so that its peak memory is its own.
 
     .venv/bin/python benchmarks/separation.py [--out benchmarks/results/separation.json]
 
@@ -297,25 +299,69 @@ def vad_accuracy(sentences, accompaniments, params: SpeechSeparationParams, thre
     }
 
 
-def speech_long_input_cost(clips, params: SpeechSeparationParams, seconds: float) -> dict:
-    """A minute of MIR-1K at 44.1 kHz, true stereo (channels differ) and dual mono."""
+def runtime_agreement(sentences, accompaniments, params: SpeechSeparationParams) -> dict:
+    """SDR of the onnxruntime speech stem against the libdf one (the reference), every sentence
+    over its accompaniment at 0 dB."""
+    rate = accompaniments[0][3]
+    onnx = SpeechSeparator(params.model_copy(update={"runtime": "onnxruntime"}))
+    libdf = SpeechSeparator(params.model_copy(update={"runtime": "libdf"}))
+    scores = []
+    for i, (_, voice) in enumerate(sentences):
+        music = accompaniments[i % len(accompaniments)][1]
+        mix = (voice + at_ratio(voice, music_for(music, voice.size), 0.0))[None]
+        scores.append(plain_sdr(libdf.separate(mix, rate).vocals, onnx.separate(mix, rate).vocals))
+    return {
+        "mean_sdr_db": round(float(np.mean(scores)), 1),
+        "min_sdr_db": round(float(np.min(scores)), 1),
+        "clips": len(scores),
+    }
+
+
+def plain_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """10 log10(|reference|^2 / |reference - estimate|^2), no distortion filter."""
+    reference, estimate = reference.astype(np.float64), estimate.astype(np.float64)
+    error = max(float(np.sum((reference - estimate) ** 2)), 1e-30)
+    return float(10 * np.log10(np.sum(reference**2) / error))
+
+
+def long_input(clips, seconds: float) -> np.ndarray:
+    """MIR-1K mixtures back to back at 44.1 kHz, ``seconds`` long."""
     pieces = [soxr.resample(m + v, r, STAGE_RATE) for _, m, v, r in clips]
     audio = np.concatenate(pieces)
-    audio = np.tile(audio, int(np.ceil(seconds * STAGE_RATE / audio.size)))[
+    return np.tile(audio, int(np.ceil(seconds * STAGE_RATE / audio.size)))[
         : int(seconds * STAGE_RATE)
     ]
+
+
+def speech_long_input_cost(audio: np.ndarray, params: SpeechSeparationParams) -> tuple:
+    """``audio`` as true stereo (channels differ) and dual mono; the cost of each and the
+    stereo speech stem."""
+    seconds = audio.size / STAGE_RATE
     separator = SpeechSeparator(params)
-    out = {"audio_s": seconds, "input": "44.1 kHz"}
+    out = {"runtime": params.runtime, "audio_s": seconds, "input": "44.1 kHz"}
     for layout, stereo in (
         ("stereo", np.stack([audio, np.roll(audio, STAGE_RATE // 10)])),
         ("dual_mono", np.stack([audio, audio])),
     ):
-        _, took, cpu = timed(separator.separate, stereo, STAGE_RATE)
+        stems, took, cpu = timed(separator.separate, stereo, STAGE_RATE)
         out[layout] = {
             "compute_s_per_audio_min": round(60 * took / seconds, 2),
             "cpu_s_per_audio_min": round(60 * cpu / seconds, 2),
         }
-    return out
+        if layout == "stereo":
+            speech_stem = stems.vocals
+    return out, speech_stem
+
+
+def speech_peak_rss(audio: np.ndarray, params: dict) -> float:
+    """In a fresh process: peak resident memory (MB) of separating ``audio`` as true stereo.
+    From /proc (VmHWM), not getrusage: Linux carries ru_maxrss over from the parent through
+    fork and exec, so a spawned worker reports at least its parent's peak."""
+    separator = SpeechSeparator(SpeechSeparationParams(**params))
+    separator.separate(np.stack([audio, np.roll(audio, STAGE_RATE // 10)]), STAGE_RATE)
+    status = Path("/proc/self/status").read_text().splitlines()
+    (line,) = (line for line in status if line.startswith("VmHWM:"))
+    return round(int(line.split()[1]) / 1024, 1)
 
 
 def classic_long_input_cost(clips, params: ClassicSeparationParams, seconds: float) -> dict:
@@ -414,14 +460,21 @@ def main() -> None:
     separate_params = load_params(args.params, section="separate").separate
     params = separate_params.classic
     sentences = load_ravdess(args.ravdess, clips[0][3])
+    runtimes = {
+        f"speech_{runtime}": separate_params.speech.model_copy(update={"runtime": runtime})
+        for runtime in ("onnxruntime", "libdf")
+    }
     speech_set = speech_over_music(
-        sentences, clips, {"classic": classic(params), "speech": speech(separate_params.speech)}
+        sentences,
+        clips,
+        {"classic": classic(params), **{name: speech(p) for name, p in runtimes.items()}},
     )
+    agreement = runtime_agreement(sentences, clips, separate_params.speech)
     voice_activity = vad_accuracy(
         sentences, clips, separate_params.speech, separate_params.vad.threshold
     )
     backends = {
-        "speech": evaluate(clips, speech(separate_params.speech)),
+        **{name: evaluate(clips, speech(p)) for name, p in runtimes.items()},
         "classic": evaluate(clips, classic(params)),
         "classic_no_pitch_mask": evaluate(
             clips, classic(params.model_copy(update={"pitch_mask": False}))
@@ -430,10 +483,18 @@ def main() -> None:
         "repet_sim_textbook": evaluate(clips, repet_sim),
         "demucs": demucs_quality(clips, args.params),
     }
-    cost = {
-        "classic": classic_long_input_cost(clips, params, args.long_seconds),
-        "speech": speech_long_input_cost(clips, separate_params.speech, args.long_seconds),
-    }
+    cost = {"classic": classic_long_input_cost(clips, params, args.long_seconds)}
+    audio = long_input(clips, args.long_seconds)
+    stems = {}
+    for name, p in runtimes.items():
+        cost[name], stems[name] = speech_long_input_cost(audio, p)
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            cost[name]["peak_rss_mb"] = pool.submit(
+                speech_peak_rss, audio, p.model_dump(mode="json")
+            ).result()
+    cost["speech_onnxruntime"]["stereo_speech_sdr_vs_libdf_db"] = round(
+        plain_sdr(stems["speech_libdf"], stems["speech_onnxruntime"]), 1
+    )
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         cost["demucs_full_size_random_weights"] = pool.submit(
             demucs_cost, args.demucs_seconds
@@ -465,6 +526,7 @@ def main() -> None:
             "rate": clips[0][3],
             "demucs": "not run: no demucs weights on this machine",
             "backends": speech_set,
+            "speech_onnxruntime_vs_libdf_at_0dB": agreement,
         },
         "voice_activity": voice_activity,
         "cost": cost,
@@ -491,6 +553,7 @@ def main() -> None:
             {
                 "backends": summary,
                 "speech_over_music": speech_set,
+                "runtime_agreement": agreement,
                 "voice_activity": voice_activity,
                 "cost": cost,
             },

