@@ -25,7 +25,8 @@ TINY_TRAIN = DEBUG["train"]
 
 def train_params(tiny: bool = True, **fields: Any) -> TrainParams:
     """The train section (the debug one's tiny network and short schedule unless ``tiny`` is
-    False), without the hyper-parameter search unless ``enabled`` says so, with ``fields`` set, each in the group that declares it (``fusion`` in
+    False), without the hyper-parameter search unless ``enabled`` says so, with ``fields``
+    set, each in the group that declares it (``fusion`` in
     ``architecture``, ``labels`` in ``task``, ``epochs`` in ``optim``)."""
     groups = TrainParams.model_fields
     changes: dict[str, dict[str, Any]] = {}

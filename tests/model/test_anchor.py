@@ -68,7 +68,9 @@ def test_nothing_learnt_keeps_the_anchor(data):
     """With a learning rate that changes nothing, epoch 0 wins and the model predicts what the
     regressions do."""
     train_ds, val_ds = data
-    result = train(train_ds, val_ds, train_params(modalities=MODALITIES, linear_head=True, lr=1e-12, epochs=2))
+    result = train(
+        train_ds, val_ds, train_params(modalities=MODALITIES, linear_head=True, lr=1e-12, epochs=2)
+    )
     assert result.best_epoch == 0
     probs, targets = predict(result.model, val_ds)
     assert (probs.argmax(1) == targets.argmax(1)).mean() > 0.5

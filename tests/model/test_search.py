@@ -43,7 +43,9 @@ def test_search_picks_the_candidate_that_learns_and_the_final_fit_uses_it(data):
     grid = {"optim.lr": [1e-7, 1e-2]}
     params = train_params(epochs=6, patience=6, enabled="on", grid=grid)
     result = train(train_ds, val_ds, params)
-    table = {row["candidate"]["optim.lr"]: row["oof_macro_f1"] for row in result.search["candidates"]}
+    table = {
+        row["candidate"]["optim.lr"]: row["oof_macro_f1"] for row in result.search["candidates"]
+    }
     assert result.search["chosen"] == {"optim.lr": 1e-2}
     assert table[1e-2] > table[1e-7] + 0.2, table
     assert result.search["folds"] == 3
@@ -54,7 +56,9 @@ def test_search_picks_the_candidate_that_learns_and_the_final_fit_uses_it(data):
 def test_auto_searches_only_small_train_splits(data):
     train_ds = _split(data, "train")
     small = train(train_ds, None, train_params(epochs=1, enabled="auto", max_items=len(train_ds)))
-    large = train(train_ds, None, train_params(epochs=1, enabled="auto", max_items=len(train_ds) - 1))
+    large = train(
+        train_ds, None, train_params(epochs=1, enabled="auto", max_items=len(train_ds) - 1)
+    )
     assert small.search is not None and len(small.search["candidates"]) == 4
     assert large.search is None
 
