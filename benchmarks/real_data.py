@@ -252,6 +252,8 @@ def train_and_score(
         "train_items": len(sets[0]),
         "val_items": len(sets[1]),
         "best_epoch": result.best_epoch,
+        "search": result.search,
+        "anchor_C": result.anchor,
         "train_cpu_s": round(cpu, 1),
         "probe_C": scored["baselines"]["probe"].get("C"),
     }
