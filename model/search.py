@@ -39,21 +39,26 @@ class SearchResult:
         return {"chosen": self.best, "folds": self.folds, "candidates": self.table}
 
 
+def groups(ds: FeatureDataset) -> np.ndarray:
+    """The account of every example (its own id when it has none): the folds' groups."""
+    return np.array([e.account or e.id for e in ds.entries], dtype=object)
+
+
 def folds(ds: FeatureDataset, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, held-out) indices of ``ds``: stratified by primary class, grouped by account;
     fewer folds when there are fewer accounts."""
     y = ds.primary_labels()
-    groups = np.array([e.account or e.id for e in ds.entries], dtype=object)
-    n = min(n_folds, len(set(groups)))
+    by_account = groups(ds)
+    n = min(n_folds, len(set(by_account)))
     if n < 2:
         raise ValueError(
-            f"train.search needs at least 2 accounts in the train split, found {len(set(groups))}"
-            " (set train.search.enabled: off)"
+            f"train.search needs at least 2 accounts in the train split, found {n}"
+            " (set train.search.enabled: off or auto)"
         )
     splitter = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
     with warnings.catch_warnings():  # a class rarer than the folds cannot be in every one
         warnings.simplefilter("ignore", UserWarning)
-        return list(splitter.split(np.zeros(len(y)), y, groups))
+        return list(splitter.split(np.zeros(len(y)), y, by_account))
 
 
 def search(ds: FeatureDataset, params: TrainParams, fit: Fit) -> SearchResult:

@@ -83,3 +83,13 @@ def test_ties_go_to_the_earlier_candidate(data):
 def test_a_bad_grid_is_refused_when_params_load(grid, message):
     with pytest.raises(ValidationError, match=message):
         train_params(enabled="on", grid=grid)
+
+
+def test_a_single_account_skips_auto_and_stops_on(data):
+    root, entries = data
+    one = [e.model_copy(update={"account": "same"}) for e in entries if e.split == "train"]
+    ds = FeatureDataset(one, root, MODALITIES, "primary8")
+    skipped = train(ds, None, train_params(epochs=1, enabled="auto"))
+    assert "single account" in skipped.search["skipped"]
+    with pytest.raises(ValueError, match="at least 2 accounts"):
+        train(ds, None, train_params(epochs=1, enabled="on"))
