@@ -44,21 +44,28 @@ def groups(ds: FeatureDataset) -> np.ndarray:
     return np.array([e.account or e.id for e in ds.entries], dtype=object)
 
 
+def usable_folds(ds: FeatureDataset, wanted: int) -> int:
+    """How many folds ``ds`` allows: at most one per account, and no more than its most common
+    class has examples (stratification needs that); below 2 there is nothing to search on."""
+    if not len(ds):
+        return 0
+    most_common = int(np.unique(ds.primary_labels(), return_counts=True)[1].max())
+    return min(wanted, len(set(groups(ds))), most_common)
+
+
 def folds(ds: FeatureDataset, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, held-out) indices of ``ds``: stratified by primary class, grouped by account;
-    fewer folds when there are fewer accounts."""
-    y = ds.primary_labels()
-    by_account = groups(ds)
-    n = min(n_folds, len(set(by_account)))
+    fewer folds when ``usable_folds`` says so."""
+    n = usable_folds(ds, n_folds)
     if n < 2:
         raise ValueError(
-            f"train.search needs at least 2 accounts in the train split, found {n}"
-            " (set train.search.enabled: off or auto)"
+            f"train.search cannot fold {len(ds)} train videos ({len(set(groups(ds)))} accounts):"
+            " it needs 2 accounts and a class with 2 videos (set train.search.enabled: auto or off)"
         )
     splitter = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
     with warnings.catch_warnings():  # a class rarer than the folds cannot be in every one
         warnings.simplefilter("ignore", UserWarning)
-        return list(splitter.split(np.zeros(len(y)), y, by_account))
+        return list(splitter.split(np.zeros(len(ds)), ds.primary_labels(), groups(ds)))
 
 
 def search(ds: FeatureDataset, params: TrainParams, fit: Fit) -> SearchResult:

@@ -20,7 +20,7 @@ from model.data import STREAMS, FeatureDataset, feature_stats, loader
 from model.factory import build, set_stats
 from model.inference import predict
 from model.metrics import scores
-from model.search import groups, search
+from model.search import search, usable_folds
 from pipeline.params import TrainParams
 from pipeline.plutchik import label_space
 
@@ -127,9 +127,9 @@ def train(
     applies to this train size, with the hyper-parameters a cross-validated search chose."""
     if not params.search.applies(len(train_ds)):
         return fit(train_ds, val_ds, params, log)
-    if params.search.enabled == "auto" and len(set(groups(train_ds))) < 2:
+    if params.search.enabled == "auto" and usable_folds(train_ds, params.search.folds) < 2:
         result = fit(train_ds, val_ds, params, log)
-        result.search = {"skipped": "the train split has a single account: nothing to fold"}
+        result.search = {"skipped": "too few accounts or videos per class in the train split"}
         return result
     found = search(train_ds, params, fit)
     result = fit(train_ds, val_ds, params.with_candidate(found.best), log)

@@ -5,7 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from model.data import FeatureDataset
-from model.search import folds
+from model.search import folds, usable_folds
 from model.train import train
 from tests.debug_params import train_params
 from tests.model.synthetic_store import build
@@ -85,11 +85,19 @@ def test_a_bad_grid_is_refused_when_params_load(grid, message):
         train_params(enabled="on", grid=grid)
 
 
-def test_a_single_account_skips_auto_and_stops_on(data):
+def test_unfoldable_train_splits_skip_auto_and_stop_on(data):
     root, entries = data
     one = [e.model_copy(update={"account": "same"}) for e in entries if e.split == "train"]
     ds = FeatureDataset(one, root, MODALITIES, "primary8")
     skipped = train(ds, None, train_params(epochs=1, enabled="auto"))
-    assert "single account" in skipped.search["skipped"]
-    with pytest.raises(ValueError, match="at least 2 accounts"):
+    assert "too few accounts" in skipped.search["skipped"]
+    with pytest.raises(ValueError, match="cannot fold"):
         train(ds, None, train_params(epochs=1, enabled="on"))
+
+    singletons = ds.subset(range(8))  # one video of each class: no class can be stratified
+    singletons.entries = [e.model_copy(update={"account": e.id}) for e in singletons.entries]
+    assert usable_folds(singletons, 3) == 1
+    assert (
+        "too few"
+        in train(singletons, None, train_params(epochs=1, enabled="auto")).search["skipped"]
+    )
