@@ -30,7 +30,7 @@ ABSENT_BIAS = -10.0  # a class the train split lacks is never the regression's a
 
 @torch.inference_mode()
 def _inputs(model: torch.nn.Module, ds: FeatureDataset) -> dict[str, tuple[np.ndarray, ...]]:
-    """Per modality (features, has the modality) over ``ds``, with the primary labels."""
+    """Per modality, over ``ds``: (what the linear branch reads, whether the video has it)."""
     model.eval()
     rows: dict[str, list] = {}
     for batch in loader(ds, 256, shuffle=False):

@@ -57,15 +57,16 @@ def folds(ds: FeatureDataset, n_folds: int, seed: int) -> list[tuple[np.ndarray,
     """(train, held-out) indices of ``ds``: stratified by primary class, grouped by account;
     fewer folds when ``usable_folds`` says so."""
     n = usable_folds(ds, n_folds)
+    by_account = groups(ds)
     if n < 2:
         raise ValueError(
-            f"train.search cannot fold {len(ds)} train videos ({len(set(groups(ds)))} accounts):"
+            f"train.search cannot fold {len(ds)} train videos ({len(set(by_account))} accounts):"
             " it needs 2 accounts and a class with 2 videos (set train.search.enabled: auto or off)"
         )
     splitter = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
     with warnings.catch_warnings():  # a class rarer than the folds cannot be in every one
         warnings.simplefilter("ignore", UserWarning)
-        return list(splitter.split(np.zeros(len(ds)), ds.primary_labels(), groups(ds)))
+        return list(splitter.split(np.zeros(len(ds)), ds.primary_labels(), by_account))
 
 
 def search(ds: FeatureDataset, params: TrainParams, fit: Fit) -> SearchResult:
