@@ -4,11 +4,12 @@ On a few hundred items a network trained by gradient descent and stopped early o
 split learns less than a logistic regression fitted to convergence with a cross-validated L2
 penalty (MELD, 340 utterances: macro-F1 0.31 against the probe's 0.43). So before training,
 CHFEN's linear branch is set to such a regression, one per modality on exactly what the branch
-reads (``CHFEN.linear_inputs``: the standardised streams, per-step ones averaged), with balanced
-class weights and C chosen by stratified 5-fold cross-validation on the train split (scikit-learn's
-``LogisticRegressionCV``, macro-F1), and frozen; the gate starts with most of its weight on it.
-Training then only adds what the attention branches and the gate can improve on it, and the
-untrained state is scored as epoch 0, so early stopping keeps the anchor when nothing helps.
+reads (``CHFEN.linear_inputs``: the standardised streams, per-step ones averaged), with the
+training loss's class weights and C chosen by stratified 5-fold cross-validation on the train
+split (scikit-learn's ``LogisticRegressionCV``, macro-F1), and frozen; the gate starts with most
+of its weight on it. Training then only adds what the attention branches and the gate can
+improve on it, and the untrained state is scored as epoch 0, so early stopping (or the search's
+epoch count) keeps the anchor when nothing helps.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import StratifiedKFold
 
 from model.data import FeatureDataset, loader
+from model.weighting import inverse_frequency
 
 CS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 GATE_LOGIT = 4.0  # the linear branch's starting gate logit; the others start at 0
@@ -42,16 +44,19 @@ def _inputs(model: torch.nn.Module, ds: FeatureDataset) -> dict[str, tuple[np.nd
     }
 
 
-def anchor_linear_branch(model: torch.nn.Module, ds: FeatureDataset, seed: int) -> dict[str, float]:
+def anchor_linear_branch(
+    model: torch.nn.Module, ds: FeatureDataset, seed: int, class_power: float
+) -> dict[str, float]:
     """Fit, load and freeze the linear branch of ``model`` (standardisation statistics already
-    set) on ``ds``; returns the C chosen per modality."""
+    set) on ``ds``, classes weighted as the training loss weighs them (inverse frequency to
+    ``class_power``); returns the C chosen per modality."""
     y = ds.primary_labels()
     chosen = {}
     for m, (x, has) in _inputs(model, ds).items():
         classes = np.unique(y[has])
         if len(classes) < 2:
             continue
-        fitted, chosen[m] = _regression(x[has], y[has], seed)
+        fitted, chosen[m] = _regression(x[has], y[has], seed, class_power)
         coef, intercept = fitted.coef_, fitted.intercept_
         if len(classes) == 2:  # sklearn keeps one row for two classes: their logit difference
             coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-1, 1]) * intercept / 2
@@ -69,23 +74,29 @@ def anchor_linear_branch(model: torch.nn.Module, ds: FeatureDataset, seed: int) 
     return chosen
 
 
-def _regression(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[LogisticRegression, float]:
-    """Balanced logistic regression, C by stratified CV on macro-F1 (C = 0.1 when some class
-    has a single item)."""
-    folds = int(min(5, np.unique(y, return_counts=True)[1].min()))
+def _regression(
+    x: np.ndarray, y: np.ndarray, seed: int, class_power: float
+) -> tuple[LogisticRegression, float]:
+    """Logistic regression with classes weighted by inverse frequency to ``class_power``, C by
+    stratified CV on macro-F1 (C = 0.1 when some class has a single item)."""
+    classes, counts = np.unique(y, return_counts=True)
+    weights = dict(zip(classes.tolist(), inverse_frequency(counts, class_power), strict=True))
+    folds = int(min(5, counts.min()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if folds < 2:
             plain = LogisticRegression(
-                C=0.1, class_weight="balanced", max_iter=2000, random_state=seed
+                C=0.1, class_weight=weights, max_iter=2000, random_state=seed
             )
             return plain.fit(x, y), 0.1
         cv = LogisticRegressionCV(
             Cs=list(CS),
+            l1_ratios=(0.0,),
+            use_legacy_attributes=False,
             cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
             scoring="f1_macro",
-            class_weight="balanced",
+            class_weight=weights,
             max_iter=2000,
             random_state=seed,
         ).fit(x, y)
-    return cv, float(np.atleast_1d(cv.C_)[0])
+    return cv, float(cv.C_)

@@ -1,6 +1,7 @@
 """Training: soft-label cross-entropy, class weights, AdamW with a cosine schedule, modality
-dropout, early stopping on validation macro-F1, deterministic on the CPU for a fixed seed; on
-small train splits after a cross-validated hyper-parameter search (``model/search.py``)."""
+dropout, deterministic on the CPU for a fixed seed. On small train splits a cross-validated
+search (``model/search.py``) chooses the hyper-parameters and the number of epochs; otherwise
+training stops early on validation macro-F1."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from model.data import STREAMS, FeatureDataset, feature_stats, loader
 from model.factory import build, set_stats
 from model.inference import predict
 from model.metrics import scores
-from model.search import search, usable_folds
+from model.search import EpochHook, search, usable_folds
+from model.weighting import inverse_frequency
 from pipeline.params import TrainParams
 from pipeline.plutchik import label_space
 
@@ -54,13 +56,13 @@ def modality_dropout(
     return out
 
 
-def class_weights(ds: FeatureDataset) -> torch.Tensor:
-    """Inverse frequency of each class's soft mass on the train split (mean weight 1)."""
+def class_weights(ds: FeatureDataset, power: float) -> torch.Tensor:
+    """Inverse frequency of each class's soft mass on the train split to ``power`` (mean
+    weight 1; ``model/weighting.py``)."""
     mass = np.zeros(ds.n_classes, np.float64)
     for entry in ds.entries:
         mass += label_space(ds.space).target(entry.label)
-    weights = np.where(mass > 0, mass.sum() / np.maximum(mass, 1e-9) / ds.n_classes, 0.0)
-    return torch.tensor(weights / weights[weights > 0].mean(), dtype=torch.float32)
+    return torch.tensor(inverse_frequency(mass, power), dtype=torch.float32)
 
 
 def loss_fn(
@@ -123,8 +125,9 @@ def train(
     params: TrainParams,
     log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainResult:
-    """Fit a model on ``train_ds``, stopping early on ``val_ds``; first, where ``train.search``
-    applies to this train size, with the hyper-parameters a cross-validated search chose."""
+    """Fit a model on ``train_ds``: where ``train.search`` applies to this train size, with the
+    hyper-parameters and for the number of epochs a cross-validated search chose (``val_ds``
+    only monitored); otherwise stopping early on ``val_ds``."""
     if not params.search.applies(len(train_ds)):
         return fit(train_ds, val_ds, params, log)
     if params.search.enabled == "auto" and usable_folds(train_ds, params.search.folds) < 2:
@@ -132,7 +135,7 @@ def train(
         result.search = {"skipped": "too few accounts or videos per class in the train split"}
         return result
     found = search(train_ds, params, fit)
-    result = fit(train_ds, val_ds, params.with_candidate(found.best), log)
+    result = fit(train_ds, val_ds, params.with_candidate(found.best), log, epochs=found.epochs)
     result.search = found.report()
     return result
 
@@ -142,23 +145,27 @@ def fit(
     val_ds: FeatureDataset | None,
     params: TrainParams,
     log: Callable[[int, dict[str, float]], None] | None = None,
+    epochs: int | None = None,
+    on_epoch: EpochHook | None = None,
 ) -> TrainResult:
-    """One model with ``params`` as they are (no search)."""
+    """One model with ``params`` as they are (no search): the state of the best epoch on
+    ``val_ds`` (early stopping), or, given ``epochs``, the state after exactly that many
+    (0: the anchored linear branch, untrained). ``on_epoch(epoch, model)`` sees the model after
+    every epoch (and the anchored one as epoch 0)."""
     gen = seed_everything(params.optim.seed)
     torch.set_num_threads(params.optim.threads)
     cfg = ModelConfig.from_params(params, label_space(params.task.labels).classes, train_ds.dims)
     model = build(cfg)
     set_stats(model, feature_stats(train_ds))
     anchored = (
-        anchor_linear_branch(model, train_ds, params.optim.seed)
+        anchor_linear_branch(model, train_ds, params.optim.seed, params.task.class_weights)
         if getattr(model, "linear", None)
         else None
     )
     # modality heads learn the per-modality labels where annotators gave them
     named = params.task.modality_labels and hasattr(model, "branch_names")
     heads = model.branch_names() if named else ()
-    uniform = torch.ones(train_ds.n_classes)
-    weights = class_weights(train_ds) if params.task.class_weights else uniform
+    weights = class_weights(train_ds, params.task.class_weights)
     batches = loader(train_ds, params.optim.batch_size, shuffle=True, gen=gen)
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=params.optim.lr, weight_decay=params.optim.weight_decay
@@ -172,9 +179,14 @@ def fit(
     stale = 0
 
     def keep_if_better(epoch: int, row: dict[str, float]) -> bool:
-        better = row["val/macro_f1"] > best["f1"] + 1e-9 or (
-            abs(row["val/macro_f1"] - best["f1"]) <= 1e-9 and row["val/loss"] < best["loss"]
-        )
+        if on_epoch is not None:
+            on_epoch(epoch, model)
+        if epochs is not None:  # a fixed count: the latest state is kept
+            better = True
+        else:
+            better = row["val/macro_f1"] > best["f1"] + 1e-9 or (
+                abs(row["val/macro_f1"] - best["f1"]) <= 1e-9 and row["val/loss"] < best["loss"]
+            )
         if better:
             best.update(
                 f1=row["val/macro_f1"],
@@ -190,7 +202,7 @@ def fit(
         if log is not None:
             log(0, row)
         keep_if_better(0, row)
-    for epoch in range(1, params.optim.epochs + 1):
+    for epoch in range(1, (params.optim.epochs if epochs is None else epochs) + 1):
         model.train()
         total, seen = 0.0, 0
         for batch in batches:

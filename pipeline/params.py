@@ -463,8 +463,19 @@ class TaskParams(Section):
         default=True,
         description="per-modality labels, where annotators gave them, supervise the modality heads",
     )
-    class_weights: bool = True
+    class_weights: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="power of the inverse class frequency weighting the loss: 0 none, 1 balanced"
+        " (true/false stand for 1/0)",
+    )
     branch_loss: float = Field(default=1.0, ge=0)
+
+    @field_validator("class_weights", mode="before")
+    @classmethod
+    def _class_weights(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _modalities(self) -> TaskParams:

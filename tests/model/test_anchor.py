@@ -38,11 +38,11 @@ def _model(ds, params):
 def test_the_branch_is_the_regression_on_what_it_reads(data):
     train_ds, _ = data
     model = _model(train_ds, train_params(modalities=MODALITIES, linear_head=True))
-    chosen = anchor_linear_branch(model, train_ds, seed=0)
+    chosen = anchor_linear_branch(model, train_ds, seed=0, class_power=0.5)
     assert set(chosen) == set(MODALITIES)
     y = train_ds.primary_labels()
     for m, (x, has) in _inputs(model, train_ds).items():
-        fitted, c = _regression(x[has], y[has], 0)
+        fitted, c = _regression(x[has], y[has], 0, 0.5)
         assert c == chosen[m]
         with torch.no_grad():
             logits = model.linear[m](torch.from_numpy(x)).numpy()
@@ -59,7 +59,7 @@ def test_training_keeps_the_anchor_frozen_and_scores_it_as_epoch_0(data):
     assert len(result.history) == 4 and "train/loss" not in result.history[0]
     assert result.anchor is not None and set(result.anchor) == set(MODALITIES)
     reference = _model(train_ds, params)
-    anchor_linear_branch(reference, train_ds, seed=0)
+    anchor_linear_branch(reference, train_ds, seed=0, class_power=0.5)
     for m in MODALITIES:
         torch.testing.assert_close(result.model.linear[m].weight, reference.linear[m].weight)
 
