@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from pipeline.params import ArchitectureParams, Modality, TrainParams
 from pipeline.plutchik import Granularity
 
@@ -16,6 +18,8 @@ class ModelConfig(ArchitectureParams):
     modalities: tuple[Modality, ...]
     dims: dict[str, int]  # input stream -> feature dimension
     branch_dropout: float = 0.0
+    # models saved before the power existed were trained balanced (1)
+    class_weights: float = Field(default=1.0, ge=0, le=1)
 
     @classmethod
     def from_params(
@@ -28,4 +32,5 @@ class ModelConfig(ArchitectureParams):
             modalities=train.task.modalities,
             dims=dims,
             branch_dropout=train.optim.branch_dropout,
+            class_weights=train.task.class_weights,
         )

@@ -1,6 +1,7 @@
 """Baselines fitted beside every evaluation, on the model's train split and the same cached
 features: the majority class, and a linear probe (logistic regression on standardised
-mean-pooled features of the model's modalities, its C chosen on the val split).
+mean-pooled features of the model's modalities, classes weighted as the model's training
+weighed them, its C chosen on the val split).
 
 A model below its linear probe has learnt less from the features than a linear read-out of
 them; evaluate says so.
@@ -20,6 +21,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from model.data import STREAMS, FeatureDataset
+from model.weighting import inverse_frequency
 
 PROBE_C = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
@@ -69,12 +71,17 @@ def majority(y_train: np.ndarray, n_classes: int) -> Fitted:
     return Fitted("majority", dummy, n_classes, {})
 
 
-def fit_probe(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> Pipeline:
+def fit_probe(
+    x: np.ndarray, y: np.ndarray, c: float, seed: int = 0, class_power: float = 1.0
+) -> Pipeline:
     """The probe's estimator with inverse regularisation ``c``, fitted on ``(x, y)`` (every
-    label a class index)."""
+    label a class index), classes weighted by inverse frequency to ``class_power`` (1:
+    balanced; ``model/weighting.py``)."""
+    classes, counts = np.unique(y, return_counts=True)
+    weights = dict(zip(classes.tolist(), inverse_frequency(counts, class_power), strict=True))
     model = make_pipeline(
         StandardScaler(),
-        LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=seed),
+        LogisticRegression(C=c, max_iter=2000, class_weight=weights, random_state=seed),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -88,14 +95,16 @@ def probe(
     y_val: np.ndarray | None,
     n_classes: int,
     seed: int = 0,
+    class_power: float = 1.0,
 ) -> Fitted:
-    """Logistic regression on standardised features, fitted on train; C is the one of
-    ``PROBE_C`` with the best val macro-F1 (the largest C's neighbour 0.1 without a val split)."""
+    """Logistic regression on standardised features, fitted on train with classes weighted by
+    inverse frequency to ``class_power``; C is the one of ``PROBE_C`` with the best val
+    macro-F1 (the largest C's neighbour 0.1 without a val split)."""
     keep = y_train >= 0
     x_train, y_train = x_train[keep], y_train[keep]
 
     def fit(c: float) -> Pipeline:
-        return fit_probe(x_train, y_train, c, seed)
+        return fit_probe(x_train, y_train, c, seed, class_power)
 
     if x_val is None or y_val is None or not (y_val >= 0).any():
         return Fitted("probe", fit(0.1), n_classes, {"C": 0.1})

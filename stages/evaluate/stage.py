@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score
 
+from model.config import ModelConfig
 from model.data import FeatureDataset
 from model.factory import CONFIG_FILE, load
 from model.inference import modality_heads, predict
@@ -79,7 +80,7 @@ def evaluate(
                 "macro_f1_drop": result["macro_f1"] - s["macro_f1"],
             }
     result["baselines"] = fit_baselines(
-        ds, space, train_data or (manifest, features, labels), cfg.modalities, cfg.labels, targets
+        ds, space, train_data or (manifest, features, labels), cfg, targets
     )
     result["warnings"] = [
         f"the model's macro-F1 {result['macro_f1']:.3f} is below the linear probe's "
@@ -107,12 +108,13 @@ def fit_baselines(
     test: FeatureDataset,
     space: Granularity,
     train_data: tuple[Path, Path, Path | None],
-    modalities: tuple[str, ...],
-    model_labels: Granularity,
+    cfg: ModelConfig,
     targets: np.ndarray,
 ) -> dict[str, dict[str, Any]]:
-    """The majority class and the linear probe, fitted on ``train_data``'s train split, scored
-    on ``test`` like the model (headline metrics, the probe's chosen C)."""
+    """The majority class and the linear probe (on the model's modalities and label space,
+    classes weighted as in its training), fitted on ``train_data``'s train split, scored on
+    ``test`` like the model (headline metrics, the probe's chosen C)."""
+    modalities, model_labels = cfg.modalities, cfg.labels
     entries = read_labelled(train_data[0], train_data[2])
     sets = {
         s: FeatureDataset(
@@ -129,7 +131,7 @@ def fit_baselines(
     out = {}
     for fitted in (
         baselines.majority(y_train, n),
-        baselines.probe(x_train, y_train, x_val, y_val, n),
+        baselines.probe(x_train, y_train, x_val, y_val, n, class_power=cfg.class_weights),
     ):
         probs = label_space(model_labels).project(fitted.predict_proba(x_test), space)
         s = scores(probs, targets, space)

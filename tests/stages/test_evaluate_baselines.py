@@ -4,6 +4,7 @@ labels leaves the probe's predictions unchanged), C chosen on val, scored like t
 import numpy as np
 import pytest
 
+from model.config import ModelConfig
 from model.data import FeatureDataset
 from model.factory import save
 from model.train import train
@@ -104,3 +105,16 @@ def test_majority_and_report(project):
     below = result["macro_f1"] < result["baselines"]["probe"]["macro_f1"]
     assert bool(result["warnings"]) == below
     assert ("**Warning:" in text) == below
+
+
+def test_the_probe_weighs_classes_as_the_model_was_trained():
+    """The same overlapping data, 90% class 0: the balanced probe (power 1) answers the rare
+    class more often than the unweighted one (power 0), the square-root one in between."""
+    rng = np.random.default_rng(0)
+    y = (rng.random(600) < 0.1).astype(int)
+    x = rng.normal(size=(600, 4)) + y[:, None] * 0.8
+    rare = {
+        p: baselines.fit_probe(x, y, 1.0, class_power=p).predict(x).mean() for p in (0, 0.5, 1)
+    }
+    assert rare[0] < rare[0.5] < rare[1], rare
+    assert ModelConfig.model_fields["class_weights"].default == 1.0  # older models: balanced
