@@ -11,6 +11,11 @@ video more or less right moves macro-F1 by 0.1), so use a bigger sample for the 
 
     chfen sample --out data/raw --videos 160 --seed 1   # in a scratch clone, then dvc repro
     .venv/bin/python -m benchmarks.model [--seeds 3] [--folds 5] [--workers 2]
+        [--variants chfen late_mlp ...] [--train '{"search": {"enabled": "off"}}']
+
+Every variant trains with ``params.yaml``'s train section (``--train`` changes it for all), so
+on a sample this small ``train.search`` runs inside every fold: (candidates x folds + 1)
+trainings per fold.
 
 (as a module: run as a script, this file would shadow the `model` package)
 """
@@ -98,7 +103,13 @@ def _seeded(base: TrainParams, overrides: dict, seed: int) -> TrainParams:
 
 
 def compare(
-    manifest: Path, features: Path, base: TrainParams, seeds: list[int], k: int, workers: int
+    manifest: Path,
+    features: Path,
+    base: TrainParams,
+    seeds: list[int],
+    k: int,
+    workers: int,
+    variants: dict[str, dict],
 ) -> dict:
     n = len(read_manifest(manifest))
     jobs = [
@@ -111,11 +122,11 @@ def compare(
             f,
             seed,
         )
-        for name, overrides in VARIANTS.items()
+        for name, overrides in variants.items()
         for seed in seeds
         for f in range(k)
     ]
-    predicted = {(name, seed): np.full(n, -1) for name in VARIANTS for seed in seeds}
+    predicted = {(name, seed): np.full(n, -1) for name in variants for seed in seeds}
     truth = np.full(n, -1)
     with ProcessPoolExecutor(workers) as pool:
         for name, seed, test, pred, true in pool.map(fold_job, jobs):
@@ -123,7 +134,7 @@ def compare(
             truth[test] = true
     labels = list(range(len(label_space(base.task.labels).classes)))
     results = {}
-    for name in VARIANTS:
+    for name in variants:
         f1s = [
             f1_score(truth, predicted[name, s], labels=labels, average="macro", zero_division=0)
             for s in seeds
@@ -199,24 +210,35 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="training processes")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/model.json"))
+    parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
+    parser.add_argument(
+        "--train",
+        type=json.loads,
+        default={},
+        help='train.* overrides as JSON for every variant, e.g. {"search": {"enabled": "off"}}',
+    )
     args = parser.parse_args()
-    base = load_params(args.params).train
+    base = load_params(args.params).train.changed(args.train)
+    variants = {name: VARIANTS[name] for name in args.variants}
     # the labelled videos, joined with their labels once, as the manifest every job reads
     joined = Path(tempfile.mkdtemp(prefix="chfen-model-")) / "labelled.jsonl"
     entries = read_labelled(args.manifest, args.labels)
     joined.write_text("".join(e.model_dump_json() + "\n" for e in entries), encoding="utf-8")
     seeds = list(range(args.seeds))
     start = time.perf_counter()
-    models = compare(joined, args.features, base, seeds, args.folds, args.workers)
+    models = compare(joined, args.features, base, seeds, args.folds, args.workers, variants)
     result = {
         "generated_by": "python -m benchmarks.model",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "manifest": str(args.manifest),
         "videos": len(entries),
         "seeds": seeds,
+        "train_overrides": args.train,
+        "search": base.search.model_dump(mode="json"),
         "protocol": (
             f"grouped (account) stratified {args.folds}-fold cross-validation per seed: train on "
-            f"{args.folds - 2} folds, early-stop on the next fold, predict the held-out fold; "
+            f"{args.folds - 2} folds with the next fold as val (early stopping; only monitored "
+            "where train.search chooses the epochs), predict the held-out fold; "
             "macro-F1 over every video's out-of-fold prediction; mean and population std over "
             "seeds (the seed sets the folds, the initialisation and the batch order)"
         ),
