@@ -126,8 +126,8 @@ def train(
     log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainResult:
     """Fit a model on ``train_ds``: where ``train.search`` applies to this train size, with the
-    hyper-parameters and for the number of epochs a cross-validated search chose (``val_ds``
-    only monitored); otherwise stopping early on ``val_ds``."""
+    hyper-parameters and (``search.epochs: folds``) for the number of epochs a cross-validated
+    search chose, ``val_ds`` only monitored; otherwise stopping early on ``val_ds``."""
     if not params.search.applies(len(train_ds)):
         return fit(train_ds, val_ds, params, log)
     if params.search.enabled == "auto" and usable_folds(train_ds, params.search.folds) < 2:
@@ -135,7 +135,8 @@ def train(
         result.search = {"skipped": "too few accounts or videos per class in the train split"}
         return result
     found = search(train_ds, params, fit)
-    result = fit(train_ds, val_ds, params.with_candidate(found.best), log, epochs=found.epochs)
+    epochs = found.epochs if params.search.epochs == "folds" else None
+    result = fit(train_ds, val_ds, params.with_candidate(found.best), log, epochs=epochs)
     result.search = found.report()
     return result
 

@@ -521,6 +521,11 @@ class SearchParams(Section):
     )
     max_items: int = Field(default=2000, ge=1)
     folds: int = Field(default=3, ge=2, description="stratified, grouped by account")
+    epochs: Literal["folds", "val"] = Field(
+        default="folds",
+        description="folds: the final fit trains for the epoch count with the best out-of-fold"
+        " macro-F1 | val: it stops early on the val split",
+    )
     grid: dict[str, tuple[Any, ...]] = {
         "architecture.dropout": (0.1, 0.3),
         "optim.weight_decay": (0.01, 0.1),

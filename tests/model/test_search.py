@@ -121,3 +121,15 @@ def test_unfoldable_train_splits_skip_auto_and_stop_on(data):
         "too few"
         in train(singletons, None, train_params(epochs=1, enabled="auto")).search["skipped"]
     )
+
+
+def test_search_epochs_val_stops_the_final_fit_early_on_val_instead(data):
+    train_ds, val_ds = _split(data, "train"), _split(data, "val")
+    grid = {"optim.lr": [1e-2]}
+    params = train_params(epochs=6, patience=2, enabled="on", grid=grid).changed(
+        {"search": {"epochs": "val"}}
+    )
+    result = train(train_ds, val_ds, params)
+    plain = fit(train_ds, val_ds, params.with_candidate({"optim.lr": 1e-2}))
+    assert result.history == plain.history and result.best_epoch == plain.best_epoch
+    assert "epochs" in result.search  # still reported: what the folds would have chosen

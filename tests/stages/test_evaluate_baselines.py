@@ -113,8 +113,6 @@ def test_the_probe_weighs_classes_as_the_model_was_trained():
     rng = np.random.default_rng(0)
     y = (rng.random(600) < 0.1).astype(int)
     x = rng.normal(size=(600, 4)) + y[:, None] * 0.8
-    rare = {
-        p: baselines.fit_probe(x, y, 1.0, class_power=p).predict(x).mean() for p in (0, 0.5, 1)
-    }
+    rare = {p: baselines.fit_probe(x, y, 1.0, class_power=p).predict(x).mean() for p in (0, 0.5, 1)}
     assert rare[0] < rare[0.5] < rare[1], rare
     assert ModelConfig.model_fields["class_weights"].default == 1.0  # older models: balanced
