@@ -4,7 +4,8 @@ One recipe does not fit every train size: the regularisation that suits thousand
 over-fits a few dozen. Before the final fit, every candidate of ``train.search.grid`` (all
 combinations, scikit-learn's ``ParameterGrid``) is trained on ``folds - 1`` folds of the train
 split and scored on the fold left out after every epoch (folds stratified by class and grouped by
-account, so one account's videos never sit on both sides; each fold's model stops early on the
+account and near-duplicate footage, so one account's videos or one clip's re-uploads never sit
+on both sides; each fold's model stops early on the
 fold left out). The pooled out-of-fold macro-F1 of every epoch that all folds reached is the
 candidate's learning curve; the best (candidate, epoch) wins, ties going to the earlier
 candidate and the earlier epoch. The final model is then trained with that candidate on the
@@ -29,6 +30,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from model.data import FeatureDataset
 from model.inference import predict
+from pipeline.grouping import split_groups
 from pipeline.params import TrainParams
 
 EpochHook = Callable[[int, torch.nn.Module], None]
@@ -52,12 +54,13 @@ class SearchResult:
 
 
 def groups(ds: FeatureDataset) -> np.ndarray:
-    """The account of every example (its own id when it has none): the folds' groups."""
-    return np.array([e.account or e.id for e in ds.entries], dtype=object)
+    """The group of every example, as the labels stage's split groups them (account and
+    near-duplicate footage joined; ``pipeline.grouping``): the folds' groups."""
+    return np.array(split_groups(ds.entries), dtype=object)
 
 
 def usable_folds(ds: FeatureDataset, wanted: int) -> int:
-    """How many folds ``ds`` allows: at most one per account, and no more than its most common
+    """How many folds ``ds`` allows: at most one per group, and no more than its most common
     class has examples (stratification needs that); below 2 there is nothing to search on."""
     if not len(ds):
         return 0
@@ -66,19 +69,20 @@ def usable_folds(ds: FeatureDataset, wanted: int) -> int:
 
 
 def folds(ds: FeatureDataset, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train, held-out) indices of ``ds``: stratified by primary class, grouped by account;
+    """(train, held-out) indices of ``ds``: stratified by primary class, grouped as the split is;
     fewer folds when ``usable_folds`` says so."""
     n = usable_folds(ds, n_folds)
-    by_account = groups(ds)
+    by_group = groups(ds)
     if n < 2:
         raise ValueError(
-            f"train.search cannot fold {len(ds)} train videos ({len(set(by_account))} accounts):"
-            " it needs 2 accounts and a class with 2 videos (set train.search.enabled: auto or off)"
+            f"train.search cannot fold {len(ds)} train videos ({len(set(by_group))} groups of"
+            " accounts and re-uploads): it needs 2 groups and a class with 2 videos (set"
+            " train.search.enabled: auto or off)"
         )
     splitter = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
     with warnings.catch_warnings():  # a class rarer than the folds cannot be in every one
         warnings.simplefilter("ignore", UserWarning)
-        return list(splitter.split(np.zeros(len(ds)), ds.primary_labels(), by_account))
+        return list(splitter.split(np.zeros(len(ds)), ds.primary_labels(), by_group))
 
 
 def search(ds: FeatureDataset, params: TrainParams, fit: Fit) -> SearchResult:

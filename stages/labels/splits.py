@@ -2,7 +2,7 @@
 
 No account spans two splits (a channel's style would otherwise leak from train into test), and
 no near-duplicate group either (the same footage re-uploaded by other accounts would otherwise
-be scored on memory): ``split_groups`` joins both into one group key.
+be scored on memory): ``pipeline.grouping.split_groups`` joins both into one group key.
 scikit-learn's ``StratifiedGroupKFold`` does the grouping and stratification: the test split is
 one fold of ``round(1 / test)`` folds, and val one fold of the rest, sized the same way. With
 fewer accounts (or fewer videos of the largest class) than folds, the fold count drops to match,
@@ -15,32 +15,10 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from pipeline.params import SplitParams
-from pipeline.records import ManifestEntry, Split
-
-
-def split_groups(entries: Sequence[ManifestEntry]) -> list[str]:
-    """One group key per entry: entries sharing an account or a near-duplicate group, directly
-    or through others, get the same key (connected components; the key is the component's
-    first id)."""
-    keys: dict[str, int] = {}
-    rows, cols = [], []
-    for i, e in enumerate(entries):
-        for key in (f"account:{e.account}" if e.account else None, e.duplicate_group):
-            if key is not None:
-                rows.append(i)
-                cols.append(keys.setdefault(key, len(keys)))
-    n = len(entries)
-    graph = coo_matrix(
-        (np.ones(len(rows)), (rows, [n + c for c in cols])), shape=(n + len(keys),) * 2
-    )
-    _, component = connected_components(graph, directed=False)
-    first: dict[int, str] = {}
-    return [f"group:{first.setdefault(int(component[i]), e.id)}" for i, e in enumerate(entries)]
+from pipeline.records import Split
 
 
 def assign_splits(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
+from pipeline.grouping import split_groups
 from pipeline.params import LabelsParams, SplitParams, load_params
 from pipeline.records import ManifestEntry, Reason, Rejection, Split
 from pipeline.video_stage import read_manifest
@@ -31,7 +32,7 @@ from stages.labels.modalities import coder, conflicts, modality_labels
 from stages.labels.quality import annotator_report, conflict_rates, dimension_agreement
 from stages.labels.schema import VideoLabels
 from stages.labels.sheets import MODALITIES, Vote, read_gold
-from stages.labels.splits import assign_splits, split_groups
+from stages.labels.splits import assign_splits
 
 STAGE = "labels"
 

@@ -38,6 +38,17 @@ def test_folds_are_grouped_by_account_and_cover_every_item(data):
         assert not {ds.entries[i].account for i in a} & {ds.entries[i].account for i in b}
 
 
+def test_folds_keep_near_duplicate_footage_together_across_accounts(data):
+    ds = _split(data, "train")
+    ds.entries = [  # pairs of re-uploads by two different accounts
+        e.model_copy(update={"account": f"own-{i}", "duplicate_group": f"clip-{i // 2}"})
+        for i, e in enumerate(ds.entries)
+    ]
+    for a, b in folds(ds, 3, seed=0):
+        groups = lambda idx: {ds.entries[i].duplicate_group for i in idx}  # noqa: E731
+        assert not groups(a) & groups(b)
+
+
 def test_search_picks_the_candidate_that_learns_and_the_final_fit_uses_it_and_its_epochs(data):
     train_ds, val_ds = _split(data, "train"), _split(data, "val")
     grid = {"optim.lr": [1e-7, 1e-2]}

@@ -13,6 +13,7 @@ import yaml
 
 from chfen.sample.frames import subtitle_font_path
 from chfen.sample.reuploads import KINDS, reupload
+from pipeline.grouping import split_groups
 from pipeline.media import MediaError, probe
 from pipeline.params import FingerprintParams, NearDuplicateParams, SplitParams
 from pipeline.records import Engagement, ManifestEntry, MediaInfo
@@ -20,7 +21,7 @@ from pipeline.work import WorkItem
 from stages.clean import stage
 from stages.clean.fingerprint import Fingerprint, fingerprint_video
 from stages.clean.near_duplicates import find_matches, group
-from stages.labels.splits import assign_splits, split_groups
+from stages.labels.splits import assign_splits
 from tests.media_factory import make_video
 
 SIZE = (320, 180)
