@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import StratifiedKFold
 
 from model.data import FeatureDataset, loader
-from model.weighting import inverse_frequency
+from model.weighting import class_weight
 
 CS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 GATE_LOGIT = 4.0  # the linear branch's starting gate logit; the others start at 0
@@ -79,9 +79,8 @@ def _regression(
 ) -> tuple[LogisticRegression, float]:
     """Logistic regression with classes weighted by inverse frequency to ``class_power``, C by
     stratified CV on macro-F1 (C = 0.1 when some class has a single item)."""
-    classes, counts = np.unique(y, return_counts=True)
-    weights = dict(zip(classes.tolist(), inverse_frequency(counts, class_power), strict=True))
-    folds = int(min(5, counts.min()))
+    weights = class_weight(y, class_power)
+    folds = int(min(5, np.unique(y, return_counts=True)[1].min()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if folds < 2:

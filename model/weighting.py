@@ -19,3 +19,10 @@ def inverse_frequency(mass: np.ndarray, power: float) -> np.ndarray:
         weights[present] = (mass[present] / mass.sum()) ** -power
         weights[present] /= weights[present].mean()
     return weights
+
+
+def class_weight(y: np.ndarray, power: float) -> dict[int, float]:
+    """scikit-learn's ``class_weight`` for the labels ``y``: every class present in ``y`` ->
+    its ``inverse_frequency`` weight."""
+    classes, counts = np.unique(y, return_counts=True)
+    return dict(zip(classes.tolist(), inverse_frequency(counts, power).tolist(), strict=True))

@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from model.data import STREAMS, FeatureDataset
-from model.weighting import inverse_frequency
+from model.weighting import class_weight
 
 PROBE_C = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
@@ -77,11 +77,11 @@ def fit_probe(
     """The probe's estimator with inverse regularisation ``c``, fitted on ``(x, y)`` (every
     label a class index), classes weighted by inverse frequency to ``class_power`` (1:
     balanced; ``model/weighting.py``)."""
-    classes, counts = np.unique(y, return_counts=True)
-    weights = dict(zip(classes.tolist(), inverse_frequency(counts, class_power), strict=True))
     model = make_pipeline(
         StandardScaler(),
-        LogisticRegression(C=c, max_iter=2000, class_weight=weights, random_state=seed),
+        LogisticRegression(
+            C=c, max_iter=2000, class_weight=class_weight(y, class_power), random_state=seed
+        ),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
