@@ -528,7 +528,7 @@ class SearchParams(Section):
     )
     grid: dict[str, tuple[Any, ...]] = {
         "architecture.dropout": (0.1, 0.3),
-        "optim.weight_decay": (0.01, 0.1),
+        "task.class_weights": (0.5, 1.0),
     }
 
     @model_validator(mode="after")
