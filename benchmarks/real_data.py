@@ -253,6 +253,7 @@ def train_and_score(
         "val_items": len(sets[1]),
         "best_epoch": result.best_epoch,
         "search": result.search,
+        "members": result.members,
         "anchor_C": result.anchor,
         "train_cpu_s": round(cpu, 1),
         "probe_C": scored["baselines"]["probe"].get("C"),

@@ -20,6 +20,8 @@ class ModelConfig(ArchitectureParams):
     branch_dropout: float = 0.0
     # models saved before the power existed were trained balanced (1)
     class_weights: float = Field(default=1.0, ge=0, le=1)
+    # fits averaged into the saved model (``model/ensemble.py``); ``train`` sets it, one fit is 1
+    members: int = Field(default=1, ge=1)
 
     @classmethod
     def from_params(

@@ -12,6 +12,7 @@ from torch import nn
 from model.baselines import LateMLP, Unimodal
 from model.chfen import CHFEN
 from model.config import ModelConfig
+from model.ensemble import Ensemble
 from model.layers import Standardize
 from pipeline import atomic
 from pipeline.hashing import file_digest
@@ -27,11 +28,16 @@ class ModelIntegrityError(ValueError):
 
 
 def build(cfg: ModelConfig) -> nn.Module:
-    return {"chfen": CHFEN, "late_mlp": LateMLP, "unimodal": Unimodal}[cfg.model](cfg)
+    """The untrained model ``cfg`` describes: one network, or ``cfg.members`` of them averaged."""
+    single = {"chfen": CHFEN, "late_mlp": LateMLP, "unimodal": Unimodal}[cfg.model]
+    if cfg.members == 1:
+        return single(cfg)
+    return Ensemble([single(cfg) for _ in range(cfg.members)])
 
 
 def set_stats(model: nn.Module, stats: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-    """Give every ``Standardize`` layer the train split's statistics of its stream."""
+    """Give every ``Standardize`` layer of one network the train split's statistics of its
+    stream."""
     for name, module in model.named_modules():
         if isinstance(module, Standardize):
             stream = name.split(".")[1]

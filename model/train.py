@@ -1,7 +1,8 @@
 """Training: soft-label cross-entropy, class weights, AdamW with a cosine schedule, modality
 dropout, deterministic on the CPU for a fixed seed. On small train splits a cross-validated
 search (``model/search.py``) chooses the hyper-parameters and the number of epochs; otherwise
-training stops early on validation macro-F1."""
+training stops early on validation macro-F1. The saved model averages ``train.optim.members``
+such final fits that differ only in their seed (``model/ensemble.py``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from torch import nn
 from model.anchor import anchor_linear_branch
 from model.config import ModelConfig
 from model.data import STREAMS, FeatureDataset, feature_stats, loader
+from model.ensemble import Ensemble, member_seed
 from model.factory import build, set_stats
 from model.inference import predict
 from model.metrics import scores
@@ -117,6 +119,7 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     search: dict[str, Any] | None = None  # what train.search tried and chose
     anchor: dict[str, float] | None = None  # the linear branch's C per modality, when anchored
+    members: list[dict[str, float]] | None = None  # each member's best epoch and val macro-F1
 
 
 def train(
@@ -129,16 +132,51 @@ def train(
     hyper-parameters and (``search.epochs: folds``) for the number of epochs a cross-validated
     search chose, ``val_ds`` only monitored; otherwise stopping early on ``val_ds``."""
     if not params.search.applies(len(train_ds)):
-        return fit(train_ds, val_ds, params, log)
+        return fit_members(train_ds, val_ds, params, log)
     if params.search.enabled == "auto" and usable_folds(train_ds, params.search.folds) < 2:
-        result = fit(train_ds, val_ds, params, log)
+        result = fit_members(train_ds, val_ds, params, log)
         result.search = {"skipped": "too few accounts or videos per class in the train split"}
         return result
     found = search(train_ds, params, fit)
     epochs = found.epochs if params.search.epochs == "folds" else None
-    result = fit(train_ds, val_ds, params.with_candidate(found.best), log, epochs=epochs)
+    result = fit_members(train_ds, val_ds, params.with_candidate(found.best), log, epochs=epochs)
     result.search = found.report()
     return result
+
+
+def fit_members(
+    train_ds: FeatureDataset,
+    val_ds: FeatureDataset | None,
+    params: TrainParams,
+    log: Callable[[int, dict[str, float]], None] | None = None,
+    epochs: int | None = None,
+) -> TrainResult:
+    """``train.optim.members`` fits of ``params``, member k with seed ``seed + 1000 k``, averaged
+    into one ``Ensemble`` (``model/ensemble.py``; one member: that fit as it is). ``log`` sees
+    the first member's epochs; the result's epoch and val macro-F1 are the first member's and
+    the ensemble's, and ``members`` holds every member's best epoch and val macro-F1."""
+    n = params.optim.members
+    first = fit(train_ds, val_ds, params, log, epochs=epochs)
+    if n == 1:
+        return first
+    results = [first] + [
+        fit(train_ds, val_ds, _seeded(params, member_seed(params.optim.seed, k)), epochs=epochs)
+        for k in range(1, n)
+    ]
+    model = Ensemble([r.model for r in results]).eval()
+    monitor = val_ds if val_ds is not None and len(val_ds) else train_ds
+    probs, targets = predict(model, monitor)
+    first.model = model
+    first.config = first.config.model_copy(update={"members": n})
+    first.best_val_macro_f1 = scores(probs, targets, params.task.labels)["macro_f1"]
+    first.members = [
+        {"epoch": r.best_epoch, "val_macro_f1": round(r.best_val_macro_f1, 4)} for r in results
+    ]
+    return first
+
+
+def _seeded(params: TrainParams, seed: int) -> TrainParams:
+    return params.changed({"optim": {"seed": seed}})
 
 
 def fit(

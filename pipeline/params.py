@@ -486,7 +486,7 @@ class TaskParams(Section):
 
 class OptimParams(Section):
     """``train.optim``: how the weights are fitted: optimiser, schedule, dropout schedules,
-    early stopping, seed and threads."""
+    early stopping, seed, threads, and how many final fits the saved model averages."""
 
     lr: float = Field(default=2e-3, gt=0)
     weight_decay: float = Field(default=0.01, ge=0)
@@ -497,6 +497,11 @@ class OptimParams(Section):
     branch_dropout: float = Field(default=0.5, ge=0, lt=1)
     seed: int = 0
     threads: int = Field(default=1, ge=1, description="torch intra-op threads")
+    members: int = Field(
+        default=5,
+        ge=1,
+        description="final fits averaged into the saved model (seeds seed, seed + 1000, ...)",
+    )
 
 
 def _dotted(changes: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ DEBUG: dict[str, Any] = {
     "runner": {"workers": 1, "max_failure_ratio": 0.5},
     "train": {
         "architecture": {"d_model": 16, "n_heads": 2},
-        "optim": {"epochs": 3, "patience": 3, "batch_size": 8},
+        "optim": {"epochs": 3, "patience": 3, "batch_size": 8, "members": 1},
     },
 }
 TINY_TRAIN = DEBUG["train"]

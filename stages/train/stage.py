@@ -45,6 +45,8 @@ def run(
         live.summary["best_val_macro_f1"] = result.best_val_macro_f1
         if result.search is not None:
             live.summary["search"] = result.search
+        if result.members is not None:
+            live.summary["members"] = result.members
     save(
         result.model,
         result.config,
@@ -55,6 +57,7 @@ def run(
             "train_videos": len(train_ds),
             "val_videos": len(val_ds),
             "search": result.search,
+            "members": result.members,
             "feature_stores": {
                 name: store.index.fingerprint for name, store in train_ds.stores.items()
             },
