@@ -286,7 +286,10 @@ def run_protocol(
 ) -> dict[str, Any]:
     params = ws.params(p.name, p.train)
     data, info = prepare(ws, p, params)
-    runs = [train_and_score(ws, p, data, train_params, seed) for seed in seeds]
+    runs = []
+    for seed in seeds:
+        runs.append(train_and_score(ws, p, data, train_params, seed))
+        print(json.dumps({p.name: {"seed": seed, **runs[-1]["rows"]}}), flush=True)
     return {
         "train_source": str(p.train_source),
         "test_source": str(p.test_source),
