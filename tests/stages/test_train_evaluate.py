@@ -38,8 +38,11 @@ def test_model_files_and_dvclive_logs(trained):
     assert set(meta["feature_stores"]) == {"text", "visual", "audio"}
     _model, cfg = load(root / "models")
     assert cfg.classes[0] == "joy"
+    # the default train.optim.members: five fits, each one's epoch and val score recorded
+    assert cfg.members == 5 and len(meta["members"]) == 5
+    assert meta["members"][0]["epoch"] == result.best_epoch
     summary = json.loads((root / "dvclive" / "metrics.json").read_text())
-    assert summary["best_epoch"] == result.best_epoch
+    assert summary["best_epoch"] == result.best_epoch and summary["members"] == meta["members"]
     rows = (
         (root / "dvclive" / "plots" / "metrics" / "val" / "macro_f1.tsv").read_text().splitlines()
     )
