@@ -122,24 +122,54 @@ class TrainResult:
     members: list[dict[str, float]] | None = None  # each member's best epoch and val macro-F1
 
 
+FitsHook = Callable[[int, int], None]  # (fits finished, fits planned)
+
+
+@dataclass
+class _CountedFit:
+    """``fit``, telling ``hook`` after every call how many of ``planned`` fits are done."""
+
+    planned: int
+    hook: FitsHook | None
+    done: int = 0
+
+    def __post_init__(self) -> None:
+        if self.hook is not None:
+            self.hook(0, self.planned)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> TrainResult:
+        result = fit(*args, **kwargs)
+        self.done += 1
+        if self.hook is not None:
+            self.hook(self.done, self.planned)
+        return result
+
+
 def train(
     train_ds: FeatureDataset,
     val_ds: FeatureDataset | None,
     params: TrainParams,
     log: Callable[[int, dict[str, float]], None] | None = None,
+    on_fit: FitsHook | None = None,
 ) -> TrainResult:
     """Fit a model on ``train_ds``: where ``train.search`` applies to this train size, with the
     hyper-parameters and (``search.epochs: folds``) for the number of epochs a cross-validated
-    search chose, ``val_ds`` only monitored; otherwise stopping early on ``val_ds``."""
+    search chose, ``val_ds`` only monitored; otherwise stopping early on ``val_ds``. Either way
+    the result averages ``train.optim.members`` final fits; ``on_fit`` hears of every fit done
+    (the search's and the members') out of all planned."""
+    members = params.optim.members
     if not params.search.applies(len(train_ds)):
-        return fit_members(train_ds, val_ds, params, log)
-    if params.search.enabled == "auto" and usable_folds(train_ds, params.search.folds) < 2:
-        result = fit_members(train_ds, val_ds, params, log)
+        return fit_members(train_ds, val_ds, params, log, fitter=_CountedFit(members, on_fit))
+    n_folds = usable_folds(train_ds, params.search.folds)
+    if params.search.enabled == "auto" and n_folds < 2:
+        result = fit_members(train_ds, val_ds, params, log, fitter=_CountedFit(members, on_fit))
         result.search = {"skipped": "too few accounts or videos per class in the train split"}
         return result
-    found = search(train_ds, params, fit)
+    counted = _CountedFit(len(params.search.candidates()) * n_folds + members, on_fit)
+    found = search(train_ds, params, counted)
     epochs = found.epochs if params.search.epochs == "folds" else None
-    result = fit_members(train_ds, val_ds, params.with_candidate(found.best), log, epochs=epochs)
+    best = params.with_candidate(found.best)
+    result = fit_members(train_ds, val_ds, best, log, epochs=epochs, fitter=counted)
     result.search = found.report()
     return result
 
@@ -150,17 +180,20 @@ def fit_members(
     params: TrainParams,
     log: Callable[[int, dict[str, float]], None] | None = None,
     epochs: int | None = None,
+    fitter: Callable[..., TrainResult] | None = None,
 ) -> TrainResult:
-    """``train.optim.members`` fits of ``params``, member k with seed ``seed + 1000 k``, averaged
-    into one ``Ensemble`` (``model/ensemble.py``; one member: that fit as it is). ``log`` sees
-    the first member's epochs; the result's epoch and val macro-F1 are the first member's and
-    the ensemble's, and ``members`` holds every member's best epoch and val macro-F1."""
+    """``train.optim.members`` fits of ``params`` (by ``fitter``, default ``fit``), member k with
+    seed ``seed + 1000 k``, averaged into one ``Ensemble`` (``model/ensemble.py``; one member:
+    that fit as it is). ``log`` sees the first member's epochs; the result's epoch and val
+    macro-F1 are the first member's and the ensemble's, and ``members`` holds every member's
+    best epoch and val macro-F1."""
     n = params.optim.members
-    first = fit(train_ds, val_ds, params, log, epochs=epochs)
+    fitter = fitter or fit
+    first = fitter(train_ds, val_ds, params, log, epochs=epochs)
     if n == 1:
         return first
     results = [first] + [
-        fit(train_ds, val_ds, _seeded(params, member_seed(params.optim.seed, k)), epochs=epochs)
+        fitter(train_ds, val_ds, _seeded(params, member_seed(params.optim.seed, k)), epochs=epochs)
         for k in range(1, n)
     ]
     model = Ensemble([r.model for r in results]).eval()

@@ -93,10 +93,15 @@ class StageFailed(RuntimeError):
 
 
 class RateColumn(ProgressColumn):
+    def __init__(self, unit: str = "videos") -> None:
+        super().__init__()
+        self.unit = unit
+
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
         return Text(
-            f"{speed:.2f} videos/s" if speed else "-- videos/s", style="progress.data.speed"
+            f"{speed:.2f} {self.unit}/s" if speed else f"-- {self.unit}/s",
+            style="progress.data.speed",
         )
 
 
@@ -215,14 +220,14 @@ def _worker_threads(threads: int) -> Iterator[None]:
                 os.environ[var] = value
 
 
-def progress_bar(enabled: bool, failures: bool = True) -> Progress:
-    """The progress bar of long per-item work: done/total, rate, elapsed, ETA (and, for tasks
-    added with a ``failed`` field, the failures so far)."""
+def progress_bar(enabled: bool, failures: bool = True, unit: str = "videos") -> Progress:
+    """The progress bar of long per-item work: done/total, rate (``unit`` per second), elapsed,
+    ETA (and, for tasks added with a ``failed`` field, the failures so far)."""
     columns: list[ProgressColumn | TextColumn] = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        RateColumn(),
+        RateColumn(unit),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),

@@ -10,6 +10,7 @@ from model.data import FeatureDataset
 from model.factory import save
 from model.train import TrainResult, train
 from pipeline.params import ParamsError, load_params
+from pipeline.runner import progress_bar
 from stages.labels.schema import read_labelled
 
 
@@ -20,6 +21,7 @@ def run(
     live_dir: Path = Path("dvclive"),
     params_path: Path = Path("params.yaml"),
     labels: Path | None = None,
+    show_progress: bool = True,
 ) -> TrainResult:
     """Train on ``manifest``'s labelled videos: joined with the labels stage's ``labels`` file
     when given, else the labels the manifest carries."""
@@ -40,7 +42,13 @@ def run(
                 live.log_metric(name, value)
             live.next_step()
 
-        result = train(train_ds, val_ds if len(val_ds) else None, params, log)
+        with progress_bar(show_progress, failures=False, unit="fits") as bar:
+            task = bar.add_task("train: fits", total=None)
+
+            def on_fit(done: int, planned: int) -> None:
+                bar.update(task, completed=done, total=planned)
+
+            result = train(train_ds, val_ds if len(val_ds) else None, params, log, on_fit)
         live.summary["best_epoch"] = result.best_epoch
         live.summary["best_val_macro_f1"] = result.best_val_macro_f1
         if result.search is not None:

@@ -79,8 +79,11 @@ def test_every_member_trains_the_epochs_the_search_chose(data):
     params = train_params(modalities=MODALITIES, members=2).changed(
         {"search": {"enabled": "on", "folds": 2, "grid": {"architecture.dropout": [0.1]}}}
     )
-    result = train(train_ds, val_ds, params)
+    calls = []
+    result = train(train_ds, val_ds, params, on_fit=lambda *c: calls.append(c))
     assert [m["epoch"] for m in result.members] == [result.search["epochs"]] * 2
+    # one candidate x 2 folds, then the 2 members: every fit reported as it ends
+    assert calls == [(done, 4) for done in range(5)]
 
 
 def test_models_saved_before_ensembles_are_single():
