@@ -158,12 +158,13 @@ def train(
     the result averages ``train.optim.members`` final fits; ``on_fit`` hears of every fit done
     (the search's and the members') out of all planned."""
     members = params.optim.members
-    if not params.search.applies(len(train_ds)):
-        return fit_members(train_ds, val_ds, params, log, fitter=_CountedFit(members, on_fit))
-    n_folds = usable_folds(train_ds, params.search.folds)
-    if params.search.enabled == "auto" and n_folds < 2:
+    searching = params.search.applies(len(train_ds))
+    n_folds = usable_folds(train_ds, params.search.folds) if searching else 0
+    too_few = searching and params.search.enabled == "auto" and n_folds < 2
+    if not searching or too_few:
         result = fit_members(train_ds, val_ds, params, log, fitter=_CountedFit(members, on_fit))
-        result.search = {"skipped": "too few accounts or videos per class in the train split"}
+        if too_few:
+            result.search = {"skipped": "too few accounts or videos per class in the train split"}
         return result
     counted = _CountedFit(len(params.search.candidates()) * n_folds + members, on_fit)
     found = search(train_ds, params, counted)
@@ -197,8 +198,7 @@ def fit_members(
         for k in range(1, n)
     ]
     model = Ensemble([r.model for r in results]).eval()
-    monitor = val_ds if val_ds is not None and len(val_ds) else train_ds
-    probs, targets = predict(model, monitor)
+    probs, targets = predict(model, _monitored(train_ds, val_ds))
     first.model = model
     first.config = first.config.model_copy(update={"members": n})
     first.best_val_macro_f1 = scores(probs, targets, params.task.labels)["macro_f1"]
@@ -210,6 +210,11 @@ def fit_members(
 
 def _seeded(params: TrainParams, seed: int) -> TrainParams:
     return params.changed({"optim": {"seed": seed}})
+
+
+def _monitored(train_ds: FeatureDataset, val_ds: FeatureDataset | None) -> FeatureDataset:
+    """What a fit is scored on: the val split, or the train split when there is none."""
+    return val_ds if val_ds is not None and len(val_ds) else train_ds
 
 
 def fit(
@@ -245,7 +250,7 @@ def fit(
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
         optimiser, T_max=max(1, params.optim.epochs * len(batches))
     )
-    monitor = val_ds if val_ds is not None and len(val_ds) else train_ds
+    monitor = _monitored(train_ds, val_ds)
     best: dict[str, Any] = {"f1": -1.0, "loss": float("inf"), "epoch": 0, "state": None}
     history = []
     stale = 0
