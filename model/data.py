@@ -158,6 +158,12 @@ def feature_stats(dataset: FeatureDataset) -> dict[str, tuple[np.ndarray, np.nda
 
 
 def loader(ds: FeatureDataset, batch_size: int, shuffle: bool, gen: torch.Generator | None = None):
+    """Batches of ``ds``. A loader that does not shuffle gets a private generator: iterating a
+    DataLoader draws a base seed from its generator, and drawing it from the global torch RNG,
+    which training's dropout uses, would make the weights a seed gives depend on how often the
+    model was scored during training."""
+    if gen is None and not shuffle:
+        gen = torch.Generator()
     return DataLoader(
         ds,
         batch_size=batch_size,
