@@ -1,6 +1,7 @@
 """Public emotion protocols through the whole pipeline -> benchmarks/results/real_data.json.
 
     .venv/bin/python -m benchmarks.real_data [--only ravdess|meld] [--seeds 0 1 2] [--work DIR]
+        [--jobs N]
 
 Each protocol imports a train source and a test source (arguments, so other actors or another
 table can be used), runs clean and labels (``labels.neutral: class``), the extraction stages
@@ -25,12 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import statistics
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,14 +285,18 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, str | float]]:
 
 
 def run_protocol(
-    ws: Workspace, p: Protocol, seeds: list[int], train_params: dict[str, Any]
+    ws: Workspace, p: Protocol, seeds: list[int], train_params: dict[str, Any], jobs: int = 1
 ) -> dict[str, Any]:
+    """Prepare ``p`` once, then train and score every seed, ``jobs`` seeds at a time (each in a
+    process of its own, so the figures do not depend on ``jobs``)."""
     params = ws.params(p.name, p.train)
     data, info = prepare(ws, p, params)
     runs = []
-    for seed in seeds:
-        runs.append(train_and_score(ws, p, data, train_params, seed))
-        print(json.dumps({p.name: {"seed": seed, **runs[-1]["rows"]}}), flush=True)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(train_and_score, ws, p, data, train_params, s) for s in seeds]
+        for future in futures:
+            runs.append(future.result())
+            print(json.dumps({p.name: {"seed": runs[-1]["seed"], **runs[-1]["rows"]}}), flush=True)
     return {
         "train_source": str(p.train_source),
         "test_source": str(p.test_source),
@@ -340,6 +347,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--work", type=Path, default=None, help="keep prepared data here")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--jobs", type=int, default=1, help="seeds trained at once")
     parser.add_argument("--ravdess-train", type=Path, default=None)
     parser.add_argument("--ravdess-test", type=Path, default=None)
     parser.add_argument("--ravdess-actors", nargs=2, default=("1-8", "9-12"))
@@ -371,7 +379,7 @@ def main() -> None:
         for name, p in protocols.items():
             if args.only not in (None, name):
                 continue
-            results[name] = run_protocol(ws, p, args.seeds, args.train)
+            results[name] = run_protocol(ws, p, args.seeds, args.train, args.jobs)
             print(json.dumps({name: results[name]["summary"]}, indent=2), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

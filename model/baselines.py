@@ -1,7 +1,8 @@
 """Baselines that run in the same pipeline as CHFEN, for comparison.
 
 ``late_mlp``: per modality, standardised features mean-pooled over time (vectors and pooled
-sequences concatenated), an MLP each, and the logits of the modalities a video has averaged.
+sequences concatenated), ``input_dropout`` on them in training, an MLP each, and the logits of
+the modalities a video has averaged.
 ``unimodal``: the same for exactly one modality.
 """
 
@@ -20,6 +21,7 @@ class LateMLP(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.norms = nn.ModuleDict({s: Standardize(dim) for s, dim in cfg.dims.items()})
+        self.input_dropout = nn.Dropout(cfg.input_dropout)
         self.heads = nn.ModuleDict(
             {
                 m: mlp(self._width(m), cfg.d_model, len(cfg.classes), cfg.dropout)
@@ -51,7 +53,7 @@ class LateMLP(nn.Module):
         logits, weights = [], []
         for m in self.cfg.modalities:
             features, present = self.pooled(batch, m)
-            logits.append(self.heads[m](features))
+            logits.append(self.heads[m](self.input_dropout(features)))
             weights.append(present.float())
         stacked = torch.stack(logits, 1)
         w = torch.stack(weights, 1)

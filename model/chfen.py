@@ -1,7 +1,9 @@
 """CHFEN, the Conditional Hybrid Fusion Emotion Net.
 
 1. Encoding: each input stream is standardised and projected to ``d_model``; tokens get a
-   modality-type embedding and, for per-step streams, a time encoding of the step index.
+   modality-type embedding and, for per-step streams, a time encoding of the step index. In
+   training, ``input_dropout`` zeroes standardised input features before the projection (frozen
+   pretrained embeddings have hundreds of dimensions and a few thousand labelled items at most).
 2. Face/scene fusion: each step's visual token mixes the scene with the faces of that second,
    the faces weighted by a learned gate on how many there are (``face_scene_fusion``; off: an
    unweighted mean of scene and face tokens).
@@ -78,6 +80,7 @@ class CHFEN(nn.Module):
         self.types = nn.Embedding(len(TOKEN_TYPES), d)
         self.face_gate = nn.Linear(1, 1)
         self.dropout = nn.Dropout(cfg.dropout)
+        self.input_dropout = nn.Dropout(cfg.input_dropout)
         if cfg.fusion == "hybrid":
             self.queries = nn.Parameter(torch.randn(cfg.n_queries, d) * 0.02)
             self.title_to_queries = nn.Linear(d, cfg.n_queries * d)
@@ -174,7 +177,8 @@ class CHFEN(nn.Module):
                 )
                 return
             mask = self._mask(batch, modality, stream)
-            x = self.inputs[stream](batch[stream].float())
+            layers = self.inputs[stream]
+            x = layers[1:](self.input_dropout(layers[0](batch[stream].float())))
             if kind == "seq":
                 x = x + time
             else:

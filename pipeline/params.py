@@ -443,6 +443,9 @@ class ArchitectureParams(Section):
     n_heads: int = Field(default=4, ge=1)
     n_layers: int = Field(default=1, ge=1)
     dropout: float = Field(default=0.1, ge=0, lt=1)
+    input_dropout: float = Field(
+        default=0.0, ge=0, lt=1, description="dropout on the standardised input features"
+    )
 
     @model_validator(mode="after")
     def _heads(self) -> ArchitectureParams:

@@ -191,3 +191,17 @@ def test_emotion24_and_valence_spaces(data):
         ds = FeatureDataset(entries, root, ALL_MODALITIES, space)
         out = make(ds, labels=space)(first_batch(ds))
         assert out["logits"].shape == (8, n)
+
+
+@pytest.mark.parametrize("model_kind", ["chfen", "late_mlp"])
+def test_input_dropout_acts_in_training_only(data, model_kind):
+    *_, ds = data
+    batch = first_batch(ds)
+    quiet = {"model": model_kind, "dropout": 0.0, "branch_dropout": 0.0}
+    model, plain = make(ds, input_dropout=0.5, **quiet), make(ds, input_dropout=0.0, **quiet)
+    with torch.no_grad():
+        scored = plain(batch)["logits"]
+        torch.testing.assert_close(model(batch)["logits"], scored)  # the same weights
+        model.train(), plain.train()
+        torch.testing.assert_close(plain(batch)["logits"], scored)  # nothing else is random
+        assert (model(batch)["logits"] - scored).abs().max() > 1e-3
