@@ -18,7 +18,7 @@ def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("stores")
     entries = [
         e.model_copy(update={"account": f"acct-{i // 2}"})  # two videos per account
-        for i, e in enumerate(build(root, n=48, noise=1.5))
+        for i, e in enumerate(build(root, n=48, noise=1.0))
     ]
     return root, entries
 
