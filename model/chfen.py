@@ -177,8 +177,8 @@ class CHFEN(nn.Module):
                 )
                 return
             mask = self._mask(batch, modality, stream)
-            layers = self.inputs[stream]
-            x = layers[1:](self.input_dropout(layers[0](batch[stream].float())))
+            scale, linear, norm = self.inputs[stream]
+            x = norm(linear(self.input_dropout(scale(batch[stream].float()))))
             if kind == "seq":
                 x = x + time
             else:

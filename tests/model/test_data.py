@@ -1,5 +1,6 @@
 """model/data.py: batches for training and scoring."""
 
+import pytest
 import torch
 
 from model.data import FeatureDataset, loader
@@ -10,7 +11,9 @@ from tests.model.synthetic_store import build as build_store
 MODALITIES = ("title", "vocals")
 
 
-def _datasets(root):
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stores")
     entries = build_store(root, n=32, noise=1.0)
     return tuple(
         FeatureDataset([e for e in entries if e.split == s], root, MODALITIES, "primary8")
@@ -18,15 +21,15 @@ def _datasets(root):
     )
 
 
-def test_a_scoring_loader_leaves_the_global_rng_alone(tmp_path):
-    _, val_ds = _datasets(tmp_path)
+def test_a_scoring_loader_leaves_the_global_rng_alone(data):
+    _, val_ds = data
     before = torch.get_rng_state()
     assert sum(len(b["target"]) for b in loader(val_ds, 4, shuffle=False)) == len(val_ds)
     assert torch.equal(torch.get_rng_state(), before)
 
 
-def test_scoring_during_training_does_not_change_the_weights(tmp_path):
-    train_ds, val_ds = _datasets(tmp_path)
+def test_scoring_during_training_does_not_change_the_weights(data):
+    train_ds, val_ds = data
     params = train_params(modalities=MODALITIES, seed=3)
 
     def extra_pass(epoch, model):  # what a caller's per-epoch evaluation does
