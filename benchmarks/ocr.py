@@ -58,7 +58,7 @@ from stages.ocr.quality import (  # noqa: E402
     near_duplicate_neighbours,
 )
 from stages.ocr.scan import Line  # noqa: E402
-from stages.ocr.stage import read_text  # noqa: E402
+from stages.ocr.work import read_text  # noqa: E402
 from tests.stages.ocr import hard_cases  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "ocr.json"

@@ -57,14 +57,14 @@ from pipeline.media import probe
 from pipeline.params import TrackParams
 from pipeline.weights import MissingWeights
 from pipeline.work import WorkItem
-from stages.track import detectors, motchallenge, stage
+from stages.track import detectors, motchallenge, work
 from stages.track.detectors import Detection, PersonDetector
 from stages.track.faces import detect_faces
 from stages.track.mot import MotRow
 from stages.track.ssdlite import SsdliteDetector
-from stages.track.stage import single_threaded, track_video
 from stages.track.summary import TrackSummary
 from stages.track.tracker import PersonTracker, embedder
+from stages.track.work import single_threaded, track_video
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "tracking.json"
@@ -295,7 +295,7 @@ def timed_parts(spent: dict[str, float]) -> Iterator[None]:
         (SsdliteDetector, "detect_tall", "detector"),
         (PersonTracker, "update", "tracker_and_embedder"),
         (PersonTracker, "carry", "tracker_and_embedder"),
-        (stage, "detect_faces", "faces_mtcnn"),
+        (work, "detect_faces", "faces_mtcnn"),
     ]
     with ExitStack() as stack:
         for owner, attr, part in parts:
@@ -309,7 +309,7 @@ def warm_models(params: TrackParams, detector: str) -> None:
     frame = np.zeros((360, 640, 3), np.uint8)
     embedder()
     detect_faces(frame, min_probability=0.9, min_face_size=params.face_min_size)
-    people = stage._detector(detector, params)
+    people = work._detector(detector, params)
     people.detect(frame)
     if isinstance(people, SsdliteDetector):
         people.detect_tall(frame)

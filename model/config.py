@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pipeline.params import ArchitectureParams, Modality, TrainParams
+from model.params import ArchitectureParams, Modality, TrainParams
 from pipeline.plutchik import Granularity
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from model.params import Modality
 from pipeline.featurestore import FeatureStore
-from pipeline.params import Modality
 from pipeline.plutchik import Granularity, label_space
 from pipeline.records import ManifestEntry
 

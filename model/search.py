@@ -30,8 +30,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from model.data import FeatureDataset
 from model.inference import predict
+from model.params import TrainParams
 from pipeline.grouping import split_groups
-from pipeline.params import TrainParams
 
 EpochHook = Callable[[int, torch.nn.Module], None]
 Fit = Callable[..., Any]  # fit(train, monitor, params, on_epoch=EpochHook)

@@ -23,9 +23,9 @@ from model.ensemble import Ensemble, member_seed
 from model.factory import build, set_stats
 from model.inference import predict
 from model.metrics import scores
+from model.params import TrainParams
 from model.search import EpochHook, search, usable_folds
 from model.weighting import inverse_frequency
-from pipeline.params import TrainParams
 from pipeline.plutchik import label_space
 
 

@@ -1,9 +1,12 @@
-"""The layers of the design card: ``pipeline`` (shared library) imports none of the others,
+"""The layers of the design card: ``pipeline`` (shared library) imports none of the others
+(except ``pipeline.params``, which composes the sections defined beside each stage: it may
+import ``stages.<name>.params`` and ``model.params``, and nothing else of theirs),
 ``model`` imports only ``pipeline``, ``stages`` never import ``chfen`` (the command line), and
 only the train and evaluate stages (and predict, which runs a trained model, and audit, which
 fits the probe out of fold on the features the model reads) import ``model``."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -12,13 +15,22 @@ ROOT = Path(__file__).resolve().parents[1]
 MAY_IMPORT_MODEL = ("stages/train", "stages/evaluate", "stages/predict", "stages/audit")
 
 
+SECTION_MODULE = re.compile(r"^(stages\.\w+|model)\.params$")
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    composes_sections = path == ROOT / "pipeline" / "params.py"
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and not node.level
+            and not (composes_sections and SECTION_MODULE.match(node.module))
+        ):
             out.add(node.module.split(".")[0])
     return out
 

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from model.data import STREAMS, FeatureDataset
-from pipeline.params import AuditParams, load_params
+from pipeline.params import load_params
 from pipeline.plutchik import NEUTRAL, Granularity, label_space
 from pipeline.records import ManifestEntry
 from stages.audit import confident, oof, report
+from stages.audit.params import AuditParams
 from stages.audit.schema import AuditResult, LabelIssue, Skipped, votes_cell
 from stages.evaluate import baselines
 from stages.labels.schema import read_labelled

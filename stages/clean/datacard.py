@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
-from pipeline.params import CleanParams
 from pipeline.records import ManifestEntry, Reason, Rejection
+from stages.clean.params import CleanParams
 
 DURATION_BINS = (0, 5, 10, 15, 20, 30, 60, 120, 300, 600)
 

@@ -17,8 +17,8 @@ import ffmpeg
 from PIL import Image, ImageDraw
 
 from pipeline import atomic
-from pipeline.params import NearDuplicateParams
 from stages.clean.near_duplicates import DuplicateGroup
+from stages.clean.params import NearDuplicateParams
 
 STRIPS = 3  # frame strips for this many of the largest groups
 STRIP_MEMBERS = 6  # at most this many frames per strip

@@ -24,7 +24,7 @@ only change which frames exist, which the share-of-matching-frames test in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ffmpeg
 import imagehash
@@ -33,8 +33,11 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.media import MediaError
-from pipeline.params import FingerprintParams
-from pipeline.work import WorkItem
+from stages.clean.params import FingerprintParams
+
+if TYPE_CHECKING:
+    from pipeline.work import WorkItem
+
 
 SIDE = 128  # frames are decoded at SIDE x SIDE grey pixels
 BLACK = 24  # a pixel at most this bright is part of a black bar

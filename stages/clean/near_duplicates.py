@@ -29,8 +29,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from pipeline.params import NearDuplicateParams
 from stages.clean.fingerprint import VIEWS, Fingerprint
+from stages.clean.params import NearDuplicateParams
 
 TABLES = 32
 KEY_BITS = 24

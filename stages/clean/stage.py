@@ -24,8 +24,7 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.hashing import HashIndex
-from pipeline.media import MediaError, probe
-from pipeline.params import CleanParams, Params, Section, load_params
+from pipeline.params import Params, load_params
 from pipeline.records import (
     ManifestEntry,
     MediaInfo,
@@ -42,19 +41,10 @@ from stages.clean.datacard import write_data_card
 from stages.clean.duplicates_report import NearDuplicates, write_duplicates_report
 from stages.clean.fingerprint import Fingerprint, fingerprint_video
 from stages.clean.near_duplicates import find_matches, group
+from stages.clean.params import CleanParams
+from stages.clean.probe import PROBE_SECTION, probe_video
 
 STAGE = "clean"
-# Probing depends on the file's content and the probe code, not on clean's params: an empty
-# section keeps changing min_duration_s from re-probing every video.
-PROBE_SECTION = Section()
-
-
-def probe_video(item: WorkItem, out_dir: Path) -> dict[str, Any]:
-    """Per-video work: what the file holds, or why it cannot be decoded (a cached verdict)."""
-    try:
-        return {"media": probe(item.path).model_dump(mode="json")}
-    except MediaError as e:
-        return {"error": str(e).replace(str(item.path), item.path.name)}
 
 
 @dataclass

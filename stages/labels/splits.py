@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
-from pipeline.params import SplitParams
 from pipeline.records import Split
+from stages.labels.params import SplitParams
 
 
 def assign_splits(

@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.grouping import split_groups
-from pipeline.params import LabelsParams, SplitParams, load_params
+from pipeline.params import load_params
 from pipeline.records import ManifestEntry, Reason, Rejection, Split
 from pipeline.video_stage import read_manifest
 from stages.labels.aggregate import aggregate, final_votes, read_sheets
@@ -29,6 +29,7 @@ from stages.labels.card import write_reports
 from stages.labels.crowd import Reliability, dawid_skene, overall_class
 from stages.labels.findings import extraction_findings
 from stages.labels.modalities import coder, conflicts, modality_labels
+from stages.labels.params import LabelsParams, SplitParams
 from stages.labels.quality import annotator_report, conflict_rates, dimension_agreement
 from stages.labels.schema import VideoLabels
 from stages.labels.sheets import MODALITIES, Vote, read_gold

@@ -5,9 +5,9 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from pipeline.params import OcrParams
 from stages.ocr.band import Track, learn_band, link_tracks, mark_static, mark_subtitles
 from stages.ocr.cues import Cue, Reading, best_reading, build_cues
+from stages.ocr.params import OcrParams
 from stages.ocr.scan import Line, Scan
 from stages.ocr.schema import Band, CueRecord, OcrLine, TextEvent
 

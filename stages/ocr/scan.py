@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.frames import Frame, sample_frames
-from pipeline.params import OcrParams
 from stages.ocr.change import (
     Signature,
     lost_share,
@@ -33,6 +32,7 @@ from stages.ocr.change import (
 )
 from stages.ocr.cues import has_content, normalise
 from stages.ocr.engines import OcrEngine, crop_line, order_quads, widen_quads
+from stages.ocr.params import OcrParams
 
 Box = tuple[float, float, float, float]
 REUSE_IOU = 0.6  # a detected line this close to a line read last time may keep its reading

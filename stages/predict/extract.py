@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from model.data import STREAMS
+from model.params import Modality
 from model.provenance import FeatureProvenance
 from pipeline.featurestore import FeatureStore, StoreError, StoreMeta, write_store
 from pipeline.hashing import file_digest
 from pipeline.media import MediaError, probe
-from pipeline.params import Modality, Params, RunnerParams
+from pipeline.params import Params, RunnerParams
 from pipeline.plutchik import wheel
 from pipeline.records import Engagement, LabelSummary, ManifestEntry, MediaInfo
 from pipeline.runner import RunReport

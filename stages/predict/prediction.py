@@ -19,8 +19,8 @@ from model.config import ModelConfig
 from model.data import STREAMS, FeatureDataset
 from model.factory import CONFIG_FILE, load
 from model.inference import infer
+from model.params import ALL_MODALITIES
 from model.provenance import FeatureProvenance, read
-from pipeline.params import ALL_MODALITIES
 from pipeline.plutchik import label_space
 from stages.ocr.outputs import Subtitle
 from stages.predict.extract import Extraction, extract

@@ -12,9 +12,13 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.params import Params, Section
+from pipeline.section import Section
 from stages.separate.classic import ClassicSeparator
 from stages.separate.stems import Separator
+
+if TYPE_CHECKING:
+    from pipeline.params import Params
+
 
 if TYPE_CHECKING:
     from stages.separate.demucs_backend import DemucsWeights

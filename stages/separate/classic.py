@@ -22,7 +22,7 @@ import scipy.sparse
 import soxr
 from threadpoolctl import threadpool_limits
 
-from pipeline.params import ClassicSeparationParams
+from stages.separate.params import ClassicSeparationParams
 from stages.separate.pitch import harmonic_mask, track_f0
 from stages.separate.rpca import robust_pca
 from stages.separate.stems import Stems

@@ -38,7 +38,8 @@ from demucs.repo import ModelLoadingError, check_checksum
 from demucs.states import load_model
 
 from pipeline import weights
-from pipeline.params import DemucsParams, ParamsError
+from pipeline.section import ParamsError
+from stages.separate.params import DemucsParams
 from stages.separate.stems import Stems
 
 VOCALS = "vocals"

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from pipeline.params import SpeechSeparationParams
 from pipeline.weights import fingerprint
 from stages.separate.deepfilter import RATE, Enhancer, model_path
 from stages.separate.dfn_onnx import OnnxEnhancer
+from stages.separate.params import SpeechSeparationParams
 from stages.separate.stems import Stems
 
 PIECE_S = 10.0

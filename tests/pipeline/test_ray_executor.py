@@ -19,6 +19,7 @@ from pipeline.runner import run_per_video
 from pipeline.work import WORKER_DIED, WorkItem
 from stages.ocr import stage as ocr_stage
 from stages.separate import stage as separate_stage
+from stages.separate.schema import FILES
 from tests.debug_params import debug_params
 from tests.media_factory import make_video, write_manifest
 from tests.pipeline import ray_work
@@ -129,7 +130,7 @@ def test_stage_on_ray_is_byte_identical_to_local(name, cluster, videos, local_ou
     index = [line for line in out["index.jsonl"].decode().splitlines() if line]
     assert len(index) == 4 and out["failures.jsonl"] == b""
     if name == "separate":
-        assert sum(k.endswith(".flac") for k in out) == 4 * len(separate_stage.FILES)
+        assert sum(k.endswith(".flac") for k in out) == 4 * len(FILES)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 from pipeline.params import OcrParams
 from stages.ocr.engines import resolve_models
 from stages.ocr.quality import Span, match_cues
-from stages.ocr.stage import read_text
+from stages.ocr.work import read_text
 from tests.stages.ocr import hard_cases
 from tests.stages.ocr.ocr_synthetic import font_path
 

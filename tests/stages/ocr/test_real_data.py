@@ -10,7 +10,7 @@ from pipeline.params import OcrParams
 from stages.ocr.cues import normalise
 from stages.ocr.engines import resolve_models
 from stages.ocr.quality import Span, character_error_rate, near_duplicate_neighbours
-from stages.ocr.stage import read_text
+from stages.ocr.work import read_text
 
 pytestmark = pytest.mark.real_data
 

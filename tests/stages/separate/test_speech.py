@@ -9,8 +9,8 @@ import soxr
 from pipeline.params import SpeechSeparationParams
 from stages.separate import deepfilter, vad
 from stages.separate.deepfilter import DeepFilterUnavailable, Enhancer
+from stages.separate.schema import AudioIndexRow, read_index
 from stages.separate.speech import SpeechSeparator, level_gain
-from stages.separate.stage import AudioIndexRow, read_index
 from tests.stages.separate.synthetic import speech_like, tone_pattern
 
 RATE = 44100

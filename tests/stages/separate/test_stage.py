@@ -13,6 +13,8 @@ from pipeline import weights
 from pipeline.weights import MissingWeights
 from stages.separate import audio_io, stage
 from stages.separate.backends import choose
+from stages.separate.schema import read_index
+from stages.separate.work import separate_video
 from tests.media_factory import make_video, manifest_entry
 from tests.stages.separate.synthetic import (
     correlation,
@@ -65,7 +67,7 @@ def test_stage_outputs_missing_audio_and_incremental_rerun(tmp_path, videos):
     first = stage.run(manifest, out, params, show_progress=False)
     assert first.report.n_cached == 0 and not first.report.failures
 
-    rows = stage.read_index(out)
+    rows = read_index(out)
     assert set(rows) == {"speech", "silent", "mono8k", "noaudio"}
     assert all(r.backend == "speech" for r in rows.values())  # the offline profile's default
     assert all(r.weights_version.startswith("DeepFilterNet3-") for r in rows.values())
@@ -142,7 +144,7 @@ def test_demucs_backend_in_the_stage_and_switching_backends(tmp_path, videos, mo
     assert row.backend == "demucs" and row.weights_version.startswith("tiny-")
     assert sf.info(str(out / "blip" / "vocals.flac")).channels == 2
 
-    pickle.dumps(functools.partial(stage.separate_video, backend=result.backend))  # spawn-safe
+    pickle.dumps(functools.partial(separate_video, backend=result.backend))  # spawn-safe
     _setup(tmp_path, made, ["blip", "noaudio"], backend="classic")
     switched = stage.run(manifest, out, params, show_progress=False)
     assert switched.report.n_cached == 0 and switched.rows[0].backend == "classic"

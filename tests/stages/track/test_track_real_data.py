@@ -13,9 +13,9 @@ from pipeline.work import WorkItem
 from stages.track import motchallenge
 from stages.track.detectors import Detection
 from stages.track.mot import MotRow, read_rows
-from stages.track.stage import track_video
 from stages.track.summary import TrackSummary
 from stages.track.tracker import PersonTracker
+from stages.track.work import track_video
 
 pytestmark = pytest.mark.real_data
 
