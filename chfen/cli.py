@@ -36,6 +36,27 @@ def params_check(
 
 
 @app.command()
+def dvc(
+    file: Path = typer.Argument(Path("dvc.yaml"), help="The pipeline file to update."),
+    check: bool = typer.Option(False, help="Only report whether it is up to date (exit 1 if not)."),
+) -> None:
+    """Write each stage's code dependencies into dvc.yaml from the imports of its command."""
+    from chfen.dvcfile import with_code_deps
+    from pipeline.code_version import ROOT
+
+    text = file.read_text(encoding="utf-8")
+    updated = with_code_deps(text, ROOT)
+    if updated == text:
+        typer.echo(f"{file}: code dependencies up to date")
+    elif check:
+        typer.echo(f"{file}: code dependencies are stale; run `chfen dvc`", err=True)
+        raise typer.Exit(1)
+    else:
+        file.write_text(updated, encoding="utf-8")
+        typer.echo(f"{file}: code dependencies written")
+
+
+@app.command()
 def sample(
     out: Path = typer.Option(Path("data/raw"), help="Folder for crawl/, videos/, annotations/."),
     videos: int = typer.Option(48, min=8, help="Good videos to generate (evenly over 8 emotions)."),

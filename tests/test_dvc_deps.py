@@ -1,32 +1,52 @@
-"""Each DVC stage declares exactly the code it runs: the project files its command's module
-reaches by imports (``pipeline.code_version``), no more (a sample generator it never imports
-would re-run it for nothing) and no less (an edit to an undeclared module would leave
-``dvc repro`` serving stale outputs)."""
+"""Each DVC stage declares the code it runs: the project folders and files its command's module
+reaches by imports (``pipeline.code_version.dvc_code_deps``), written by ``chfen dvc``. No less
+(an edit to an undeclared module would leave ``dvc repro`` serving stale outputs) and no more
+(a sample generator it never imports would re-run it for nothing)."""
 
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from pipeline.code_version import PACKAGES, dvc_code_deps
+from chfen.dvcfile import is_code, stage_modules, with_code_deps
+from pipeline.code_version import ROOT, dvc_code_deps
 
 PROJECT = Path(__file__).resolve().parents[1]
-STAGES = yaml.safe_load((PROJECT / "dvc.yaml").read_text())["stages"]
+TEXT = (PROJECT / "dvc.yaml").read_text(encoding="utf-8")
 
 
-def _module(cmd: str) -> str:
-    found = re.match(r"python -m (\S+)", cmd)
-    assert found, f"stage command {cmd!r} does not run a module"
-    return found.group(1)
+def test_dvc_yaml_code_deps_are_up_to_date():
+    assert with_code_deps(TEXT, ROOT) == TEXT, "dvc.yaml code deps are stale: run `chfen dvc`"
 
 
-@pytest.mark.parametrize("name", sorted(STAGES))
-def test_stage_declares_the_code_it_imports(name):
-    stage = STAGES[name]
-    declared = [d for d in stage["deps"] if d.split("/")[0] in PACKAGES]
-    expected = dvc_code_deps(_module(stage["cmd"]))
-    assert declared == expected, (
-        f"dvc.yaml stage {name}: code deps should be exactly\n"
-        + "\n".join(f"      - {d}" for d in expected)
+@pytest.mark.parametrize("name", sorted(stage_modules(TEXT)))
+def test_every_module_a_stage_imports_is_inside_a_declared_dep(name):
+    import yaml
+
+    from pipeline.code_version import closure, module_file
+
+    stage = yaml.safe_load(TEXT)["stages"][name]
+    declared = [d for d in stage["deps"] if is_code(d)]
+    modules, _ = closure((f"{stage_modules(TEXT)[name]}.__main__",))
+    own = stage_modules(TEXT)[name]
+    for module in modules:
+        if module.endswith(".params") and not module.startswith(own):
+            continue  # another stage's schema: it cannot change this stage's outputs
+        path = module_file(module).relative_to(ROOT).as_posix()
+        if module.split(".")[-1] == "params" or path.endswith("__init__.py"):
+            if not any(path == d or path.startswith(f"{d}/") for d in declared):
+                assert module.removesuffix(".params") != own, (name, path)
+            continue
+        assert any(path == d or path.startswith(f"{d}/") for d in declared), (name, path)
+    assert declared == dvc_code_deps(own)
+
+
+def test_the_writer_replaces_only_code_entries():
+    text = (
+        "stages:\n  ocr:\n    cmd: python -m stages.ocr\n    deps:\n"
+        "      - data/interim/manifest.jsonl\n      - pipeline/runner.py\n"
+        "    # a comment kept\n    outs:\n      - data/interim/subtitles\n"
     )
+    updated = with_code_deps(text, ROOT)
+    assert "      - data/interim/manifest.jsonl\n      - pipeline\n" in updated
+    assert "pipeline/runner.py" not in updated
+    assert "    # a comment kept\n    outs:\n      - data/interim/subtitles\n" in updated
