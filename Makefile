@@ -10,7 +10,7 @@ SAMPLE_VIDEOS ?= 48
 SAMPLE_SEED ?= 0
 PYTEST_ARGS ?=
 
-.PHONY: setup system labelstudio demo test lint clean-cache
+.PHONY: setup system labelstudio demo test lint docs clean-cache
 
 setup: system $(STAMP) labelstudio
 
@@ -37,10 +37,16 @@ demo: setup data/raw/sample_truth.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 # Lint first: ruff's security rules (S) are part of the test gate. Every tier runs here (a plain
-# `pytest` deselects the slow one).
+# `pytest` deselects the slow one). The docs build with --strict: a figure or default whose
+# results key or params key is gone fails it.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+	$(BIN)/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
+
+# The docs (docs/, mkdocs.yml) with live reload on http://127.0.0.1:8000
+docs: setup
+	$(BIN)/mkdocs serve
 
 lint: setup
 	$(BIN)/ruff check .
