@@ -147,6 +147,8 @@ def _type_name(annotation: Any) -> str:
         return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
     if annotation is type(None):
         return "null"
+    if annotation is Ellipsis:
+        return "..."
     return getattr(annotation, "__name__", str(annotation))
 
 
@@ -236,7 +238,32 @@ def default(dotted: str) -> str:
 
 
 def _escape(text: str) -> str:
+    """Text for a markdown table cell: no cell breaks, no line breaks, no HTML tags."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _pipes(text: str) -> str:
+    """Code for a markdown table cell: only the cell separator is escaped."""
+    return text.replace("|", "\\|")
+
+
+def _section_doc(path: str, cls: type) -> list[str]:
+    """``path``'s docstring as a paragraph, led by the path unless the docstring names it."""
+    doc = _escape(_doc(cls))
+    if not doc:
+        return []
+    return [doc if doc.startswith(f"``{path}``") else f"`{path}`: {doc}"]
+
+
+def _section_docs(model: type, path: str) -> list[str]:
+    """The docstrings of ``model`` and of every section nested in it, depth first."""
+    _, sec = _schema()
+    docs = _section_doc(path, model)
+    for name, field in model.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, sec):
+            docs += _section_docs(field.annotation, f"{path}.{name}")
+    return docs
 
 
 def params_table(section: str) -> str:
@@ -246,21 +273,14 @@ def params_table(section: str) -> str:
     annotation = field.annotation
     if isinstance(annotation, type) and issubclass(annotation, sec):
         rows = _rows(annotation, section)
-        docs = [f"`{section}`: {_doc(annotation)}"] if _doc(annotation) else []
-        docs += [
-            f"`{section}.{name}`: {_doc(f.annotation)}"
-            for name, f in annotation.model_fields.items()
-            if isinstance(f.annotation, type)
-            and issubclass(f.annotation, sec)
-            and _doc(f.annotation)
-        ]
+        docs = _section_docs(annotation, section)
     else:
         rows = [(section, _type_name(annotation), default(section), field.description or "")]
         docs = []
     lines = [*(d + "\n" for d in docs)]
     lines.append("| key | type | default | description |")
     lines.append("|---|---|---|---|")
-    lines += [f"| `{p}` | {_escape(t)} | `{_escape(d)}` | {_escape(s)} |" for p, t, d, s in rows]
+    lines += [f"| `{p}` | {_escape(t)} | `{_pipes(d)}` | {_escape(s)} |" for p, t, d, s in rows]
     return "\n".join(lines)
 
 
