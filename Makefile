@@ -49,11 +49,17 @@ demo: setup data/raw/sample_truth.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 # Lint first: ruff's security rules (S) are part of the test gate. Every tier runs here (a plain
-# `pytest` deselects the slow one).
+# `pytest` deselects the slow one). The docs build with --strict: a figure or default whose
+# results key or params key is gone fails it.
 test: setup labelstudio
 	$(BIN)/ruff check .
 	$(BIN)/deptry .
 	$(BIN)/python -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+	$(BIN)/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
+
+# The docs (docs/, mkdocs.yml) with live reload on http://127.0.0.1:8000
+docs: setup
+	$(BIN)/mkdocs serve
 
 lint: setup
 	$(BIN)/ruff check .
