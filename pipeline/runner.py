@@ -42,6 +42,7 @@ from rich.text import Text
 from pipeline.code_version import code_version, work_module
 from pipeline.hashing import HashIndex
 from pipeline.params import RunnerParams, Section
+from pipeline.stage_result import StageResult
 from pipeline.work import WORKER_DIED, Work, WorkItem, attempt
 from pipeline.workcache import WorkCache
 
@@ -61,15 +62,33 @@ class Outcome:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def id(self) -> str:
+        return self.item.id
+
 
 @dataclass
-class RunReport:
+class RunReport(StageResult):
+    """A per-video stage's result: one outcome per video, in input order, and the folders the
+    stage published them to."""
+
     stage: str
     outcomes: list[Outcome] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        failed = len(self.failures)
+        return {
+            "videos": len(self.outcomes),
+            "cached": self.n_cached,
+            "computed": len(self.outcomes) - self.n_cached - failed,
+            "failed": failed,
+        }
 
     @property
     def n_cached(self) -> int:

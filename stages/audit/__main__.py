@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 
 from pipeline.entrypoint import run_stage
-from stages.audit import report, stage
+from stages.audit import stage
 
 
 def main(
@@ -18,11 +18,7 @@ def main(
     params: Path = typer.Option(Path("params.yaml")),
 ) -> None:
     """Write reports/label_issues.csv, .md and .json: the labels most likely wrong."""
-    m = run_stage(lambda: stage.run(manifest, labels, features, reports, params))
-    typer.echo(
-        f"audit: {m['flagged']} of {m['judged']} judged videos flagged "
-        f"({m['skipped']} not judged) -> {reports / report.CSV_FILE}, {reports / report.MD_FILE}"
-    )
+    typer.echo(run_stage(lambda: stage.run(manifest, labels, features, reports, params)).summary())
 
 
 if __name__ == "__main__":

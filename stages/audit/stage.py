@@ -3,7 +3,7 @@ verdict on each given label (``confident``), and the reports (``report``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from model.data import STREAMS, FeatureDataset
 from pipeline.params import load_params
 from pipeline.plutchik import NEUTRAL, Granularity, label_space
 from pipeline.records import ManifestEntry
+from pipeline.stage_result import StageResult
 from stages.audit import confident, oof, report
 from stages.audit.params import AuditParams
 from stages.audit.schema import AuditResult, LabelIssue, Skipped, votes_cell
@@ -173,12 +174,37 @@ def _header(data: Pooled, cfg: AuditParams) -> dict[str, Any]:
     }
 
 
+@dataclass
+class LabelIssuesResult(StageResult):
+    """The audit's metrics (videos judged, flagged, skipped) and its three reports."""
+
+    metrics: dict[str, Any]
+    outputs: list[Path] = field(default_factory=list)
+    stage: str = "audit"
+
+    @property
+    def counts(self) -> dict[str, int | float]:
+        m = self.metrics
+        return {"judged": m["judged"], "flagged": m["flagged"], "not judged": m["skipped"]}
+
+
 def run(
     manifest: Path = Path("data/interim/manifest.jsonl"),
     labels: Path = Path("data/interim/labels.jsonl"),
     features: Path = Path("data/features"),
     reports: Path = Path("reports"),
     params_path: Path = Path("params.yaml"),
-) -> dict[str, Any]:
+) -> LabelIssuesResult:
+    """The stage on files, as ``python -m stages.audit`` runs it."""
     cfg = load_params(params_path, section="audit").audit
-    return report.write_reports(audit(read_labelled(manifest, labels), features, cfg), reports)
+    return process(cfg, read_labelled(manifest, labels), features, reports)
+
+
+def process(
+    cfg: AuditParams, entries: list[ManifestEntry], features: Path, reports: Path
+) -> LabelIssuesResult:
+    """Judge ``entries``' labels out of fold and write the label-issue reports."""
+    metrics = report.write_reports(audit(entries, features, cfg), reports)
+    reports = Path(reports)
+    names = (report.CSV_FILE, report.MD_FILE, report.JSON_FILE)
+    return LabelIssuesResult(metrics, [reports / name for name in names])

@@ -15,9 +15,7 @@ def main(
     params: Path = typer.Option(Path("params.yaml"), help="The params file."),
 ) -> None:
     """Clean the crawl: adapters, probing, de-duplication, labels, splits, data card."""
-    result = run_stage(lambda: stage.run(raw, interim, reports, params))
-    c = result.card["counts"]
-    typer.echo(f"clean: {c['kept']} kept, {c['rejected']} rejected -> {interim / 'manifest.jsonl'}")
+    typer.echo(run_stage(lambda: stage.run(raw, interim, reports, params)).summary())
 
 
 if __name__ == "__main__":

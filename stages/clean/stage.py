@@ -35,6 +35,7 @@ from pipeline.records import (
 )
 from pipeline.runner import run_per_video
 from pipeline.safe_paths import UnsafePath, check_id, child, identity_key
+from pipeline.stage_result import StageResult
 from pipeline.work import WorkItem
 from stages.clean.adapters import CRAWL_SUFFIXES, read_crawl_file
 from stages.clean.datacard import write_data_card
@@ -48,10 +49,16 @@ STAGE = "clean"
 
 
 @dataclass
-class CleanResult:
+class CleanResult(StageResult):
     manifest: list[ManifestEntry] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     card: dict[str, Any] = field(default_factory=dict)
+    outputs: list[Path] = field(default_factory=list)
+    stage: str = STAGE
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"kept": len(self.manifest), "rejected": len(self.rejected)}
 
 
 def run(
@@ -61,7 +68,14 @@ def run(
     params_path: Path = Path("params.yaml"),
     show_progress: bool = True,
 ) -> CleanResult:
-    params = load_params(params_path, section=STAGE)
+    """The stage on files, as ``python -m stages.clean`` runs it: ``process`` on the params
+    file."""
+    return process(load_params(params_path, section=STAGE), raw, interim, reports)
+
+
+def process(params: Params, raw: Path, interim: Path, reports: Path) -> CleanResult:
+    """Clean the crawl under ``raw``: the manifest and rejections to ``interim``, the data card
+    and the near-duplicate report to ``reports``."""
     cfg = params.clean
     raw = Path(raw)
     records, rejected = _read_crawls(raw / "crawl")
@@ -98,7 +112,8 @@ def run(
     interim = Path(interim)
     atomic.write_jsonl(interim / "manifest.jsonl", (m.model_dump_json() for m in manifest))
     atomic.write_jsonl(interim / "rejected.jsonl", (r.model_dump_json() for r in rejected))
-    return CleanResult(manifest, rejected, card)
+    outputs = [interim / "manifest.jsonl", interim / "rejected.jsonl", Path(reports)]
+    return CleanResult(manifest, rejected, card, outputs)
 
 
 @dataclass

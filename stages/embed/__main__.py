@@ -22,12 +22,8 @@ def main(
 ) -> None:
     """Encode one modality of every manifest video into its HDF5 feature store."""
     upstream = Upstream(subtitles=subtitles, tracks=tracks, audio=audio)
-    index, report = run_stage(lambda: stage.run(modality, manifest, upstream, features, params))
-    n = sum(len(s.ids) for s in index.shards)
-    typer.echo(
-        f"embed_{modality}: {n} videos in {len(index.shards)} shard(s) -> {features / modality} "
-        f"({len(report.failures)} failed)"
-    )
+    result = run_stage(lambda: stage.run(modality, manifest, upstream, features, params))
+    typer.echo(result.summary())
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ weights); the store is then assembled from the cache in manifest order (see
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.featurestore import StoreIndex, load_video, write_store
 from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry
-from pipeline.runner import RunReport
+from pipeline.runner import Outcome, RunReport
+from pipeline.stage_result import StageResult
 from pipeline.video_stage import failure_rows, read_manifest, run_manifest_stage
 from pipeline.work import WorkItem
 from stages.embed import audio, text, visual
@@ -28,6 +30,30 @@ JOBS: dict[str, Callable[[Params, Upstream], Job]] = {
 }
 
 
+@dataclass
+class EmbedResult(StageResult):
+    """One modality's store: its index (shards and the videos in each) and the runner's
+    report."""
+
+    modality: str
+    index: StoreIndex
+    report: RunReport
+    outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def stage(self) -> str:
+        return f"embed_{self.modality}"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        stored = sum(len(shard.ids) for shard in self.index.shards)
+        return {"videos": stored, "shards": len(self.index.shards), **self.report.counts}
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return self.report.failures
+
+
 def run(
     modality: str,
     manifest: Path = Path("data/interim/manifest.jsonl"),
@@ -35,7 +61,7 @@ def run(
     features: Path = Path("data/features"),
     params_path: Path = Path("params.yaml"),
     show_progress: bool = True,
-) -> tuple[StoreIndex, RunReport]:
+) -> EmbedResult:
     """The stage on files, as ``python -m stages.embed <modality>`` runs it: ``process`` on
     the params file and the manifest."""
     params = load_params(params_path, section=("embed", "store"))
@@ -51,7 +77,7 @@ def process(
     upstream: Upstream,
     features: Path,
     show_progress: bool = True,
-) -> tuple[StoreIndex, RunReport]:
+) -> EmbedResult:
     """Encode ``modality`` for every entry (cached per video) into the store under
     ``features``, through the same runner path as every per-video stage."""
     if modality not in JOBS:
@@ -86,4 +112,4 @@ def process(
         params.store.shard_videos,
         extra_files={"failures.jsonl": failures},
     )
-    return index, report
+    return EmbedResult(modality, index, report, [features / modality])

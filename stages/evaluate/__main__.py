@@ -19,12 +19,8 @@ def main(
     ),
 ) -> None:
     """Write reports/metrics.json, reports/evaluation.md and the confusion/ablation plots."""
-    r = run_stage(lambda: stage.run(models, manifest, features, reports, params, labels))
-    typer.echo(
-        f"evaluate ({r['split']}, {r['videos']} videos): accuracy {r['accuracy']:.3f}, "
-        f"macro-F1 {r['macro_f1']:.3f}, valence accuracy {r['valence_accuracy']:.3f} "
-        f"-> {reports / 'metrics.json'}, {reports / 'evaluation.md'}; plots: dvc plots show"
-    )
+    result = run_stage(lambda: stage.run(models, manifest, features, reports, params, labels))
+    typer.echo(f"{result.summary()}; plots: dvc plots show")
 
 
 if __name__ == "__main__":

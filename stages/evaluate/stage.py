@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from pipeline import atomic
 from pipeline.params import ParamsError, load_params
 from pipeline.plutchik import NEUTRAL, Granularity, label_space
 from pipeline.records import ManifestEntry
+from pipeline.stage_result import StageResult
 from stages.evaluate import baselines
+from stages.evaluate.params import EvaluateParams
 from stages.labels.schema import read_labelled
 
 
@@ -166,6 +169,25 @@ def in_data(probs: np.ndarray, targets: np.ndarray, space: Granularity) -> dict[
     return {"classes_in_data": [names[i] for i in present], "macro_f1_in_data": float(f1)}
 
 
+@dataclass
+class EvaluateResult(StageResult):
+    """The metrics written to ``reports/metrics.json`` (model, probe and majority side by side)."""
+
+    metrics: dict[str, Any]
+    outputs: list[Path] = field(default_factory=list)
+    stage: str = "evaluate"
+
+    @property
+    def counts(self) -> dict[str, int | float]:
+        m = self.metrics
+        return {
+            f"{m['split']} videos": m["videos"],
+            "accuracy": m["accuracy"],
+            "macro-F1": m["macro_f1"],
+            "valence accuracy": m["valence_accuracy"],
+        }
+
+
 def run(
     model_dir: Path = Path("models"),
     manifest: Path = Path("data/interim/manifest.jsonl"),
@@ -173,12 +195,27 @@ def run(
     reports: Path = Path("reports"),
     params_path: Path = Path("params.yaml"),
     labels: Path | None = None,
-) -> dict[str, Any]:
+) -> EvaluateResult:
+    """The stage on files, as ``python -m stages.evaluate`` runs it."""
     cfg = load_params(params_path, section="evaluate").evaluate
+    return process(cfg, model_dir, manifest, features, reports, labels)
+
+
+def process(
+    cfg: EvaluateParams,
+    model_dir: Path,
+    manifest: Path,
+    features: Path,
+    reports: Path,
+    labels: Path | None = None,
+) -> EvaluateResult:
+    """Score the model in ``model_dir`` on ``cfg.split`` and write the reports."""
     result = evaluate(model_dir, manifest, features, cfg.split, cfg.ablate_modalities, labels)
     for warning in result["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
-    return write_reports(result, reports)
+    metrics = write_reports(result, reports)
+    reports = Path(reports)
+    return EvaluateResult(metrics, [reports / "metrics.json", reports / "evaluation.md"])
 
 
 def write_reports(result: dict[str, Any], reports: Path) -> dict[str, Any]:

@@ -24,10 +24,7 @@ def main(
     result = run_stage(
         lambda: stage.run(manifest, annotations, interim, reports, params, extraction)
     )
-    typer.echo(
-        f"labels: {len(result.labels)} labelled, {len(result.unlabelled)} unlabelled "
-        f"-> {interim / 'labels.jsonl'}"
-    )
+    typer.echo(result.summary())
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.grouping import split_groups
-from pipeline.params import load_params
+from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry, Reason, Rejection, Split
+from pipeline.stage_result import StageResult
 from pipeline.video_stage import read_manifest
 from stages.labels.aggregate import aggregate, final_votes, read_sheets
 from stages.labels.card import write_reports
@@ -39,11 +40,21 @@ STAGE = "labels"
 
 
 @dataclass
-class LabelsResult:
+class LabelsResult(StageResult):
     labels: list[VideoLabels] = field(default_factory=list)
     unlabelled: list[Rejection] = field(default_factory=list)
     annotators: list[dict[str, Any]] = field(default_factory=list)
     card: dict[str, Any] = field(default_factory=dict)
+    outputs: list[Path] = field(default_factory=list)
+    stage: str = STAGE
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "labelled": len(self.labels),
+            "unlabelled": len(self.unlabelled),
+            "annotators": len(self.annotators),
+        }
 
 
 def run(
@@ -54,10 +65,24 @@ def run(
     params_path: Path = Path("params.yaml"),
     extraction: Path | None = None,
 ) -> LabelsResult:
-    """``extraction``: the folder holding the extraction stages' outputs (audio/, subtitles/,
-    tracks/), to say what they found in the unlabelled videos (None: not reported)."""
-    cfg = load_params(params_path, section=STAGE).labels
-    entries = read_manifest(manifest)
+    """The stage on files, as ``python -m stages.labels`` runs it: ``process`` on the params
+    file and the manifest."""
+    params = load_params(params_path, section=STAGE)
+    return process(params, read_manifest(manifest), annotations, interim, reports, extraction)
+
+
+def process(
+    params: Params,
+    entries: list[ManifestEntry],
+    annotations: Path,
+    interim: Path,
+    reports: Path,
+    extraction: Path | None = None,
+) -> LabelsResult:
+    """Aggregate the sheets under ``annotations`` for ``entries``. ``extraction``: the folder
+    holding the extraction stages' outputs (audio/, subtitles/, tracks/), to say what they found
+    in the unlabelled videos (None: not reported)."""
+    cfg = params.labels
     votes, problems = read_sheets(annotations)
     gold, gold_problems = read_gold(annotations)
     problems += gold_problems
@@ -126,7 +151,8 @@ def run(
     interim = Path(interim)
     atomic.write_jsonl(interim / "labels.jsonl", (x.model_dump_json() for x in labels))
     atomic.write_jsonl(interim / "unlabelled.jsonl", (r.model_dump_json() for r in unlabelled))
-    return LabelsResult(labels, unlabelled, annotators, card)
+    outputs = [interim / "labels.jsonl", interim / "unlabelled.jsonl", Path(reports)]
+    return LabelsResult(labels, unlabelled, annotators, card, outputs)
 
 
 def _splits(labelled: list[tuple[ManifestEntry, Any]], params: SplitParams) -> dict[str, Split]:

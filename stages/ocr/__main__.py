@@ -14,9 +14,7 @@ def main(
     params: Path = typer.Option(Path("params.yaml"), help="The params file."),
 ) -> None:
     """Hard subtitles and on-screen text of every manifest video, as .srt and .json."""
-    report = run_stage(lambda: stage.run(manifest, out, params))
-    ok = len(report.outcomes) - len(report.failures)
-    typer.echo(f"ocr: {ok} videos read, {len(report.failures)} failed -> {out}")
+    typer.echo(run_stage(lambda: stage.run(manifest, out, params)).summary())
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ recorded failure and the stage goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from pathlib import Path
@@ -70,4 +71,4 @@ def process(
         report,
         lambda video_id: [(SRT_NAME, f"{video_id}.srt"), (JSON_NAME, f"{video_id}.json")],
     )
-    return report
+    return dataclasses.replace(report, outputs=[Path(out)])

@@ -134,7 +134,7 @@ def extract(
             ),
         )
         if done is not None:
-            _check(out, store, done[1])
+            _check(out, store, done.report)
     for store in STORES:
         _conform(out, store, record.stores.get(store))
     out.subtitles = read_subtitles(document_file(upstream.subtitles, CLIP_ID))

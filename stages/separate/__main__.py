@@ -14,12 +14,7 @@ def main(
     params: Path = typer.Option(Path("params.yaml"), help="The params file."),
 ) -> None:
     """Extract each video's audio and separate vocals from music."""
-    result = run_stage(lambda: stage.run(manifest, out, params))
-    missing = sum(not row.has_audio for row in result.rows)
-    typer.echo(
-        f"separate ({result.backend.name}): {len(result.rows) - missing} separated, "
-        f"{missing} without audio, {len(result.report.failures)} failed -> {out}"
-    )
+    typer.echo(run_stage(lambda: stage.run(manifest, out, params)).summary())
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from typing import Any
 
 from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry
-from pipeline.runner import RunReport
+from pipeline.runner import Outcome, RunReport
 from pipeline.safe_paths import check_id
+from pipeline.stage_result import StageResult
 from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
 from stages.separate import vad
 from stages.separate.backends import BackendChoice, choose
@@ -35,10 +36,24 @@ DEFAULT_OUT = Path("data/interim/audio")
 
 
 @dataclass
-class SeparateResult:
+class SeparateResult(StageResult):
     report: RunReport
     backend: BackendChoice
     rows: list[AudioIndexRow] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    stage: str = STAGE
+
+    @property
+    def counts(self) -> dict[str, int]:
+        silent = sum(not row.has_audio for row in self.rows)
+        return {**self.report.counts, "without audio": silent}
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return self.report.failures
+
+    def summary(self) -> str:
+        return f"{super().summary()} (backend {self.backend.name})"
 
 
 def run(
@@ -86,7 +101,7 @@ def process(
         return [(name, f"{check_id(video_id)}/{name}") for name in FILES.values()]
 
     publish(out, report, files, [row.model_dump_json() for row in rows])
-    return SeparateResult(report, backend, rows)
+    return SeparateResult(report, backend, rows, [Path(out)])
 
 
 def _index_row(

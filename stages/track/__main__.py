@@ -15,9 +15,7 @@ def main(
     params: Path = typer.Option(Path("params.yaml"), help="The params file."),
 ) -> None:
     """Detect and track people, count them per second, and find faces once a second."""
-    report = run_stage(lambda: stage.run(manifest, out, params))
-    done = len(report.outcomes) - len(report.failures)
-    typer.echo(f"track: {done} videos tracked, {len(report.failures)} failed -> {out}")
+    typer.echo(run_stage(lambda: stage.run(manifest, out, params)).summary())
 
 
 if __name__ == "__main__":

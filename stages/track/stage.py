@@ -11,6 +11,7 @@ video with nobody in it is a result (zero persons), not a failure.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 from pathlib import Path
 
@@ -73,4 +74,4 @@ def process(
         report,
         lambda vid: [(TRACKS_FILE, f"{vid}.csv"), (SUMMARY_FILE, f"{vid}.json")],
     )
-    return report
+    return dataclasses.replace(report, outputs=[Path(out)])

@@ -19,11 +19,8 @@ def main(
     ),
 ) -> None:
     """Train on the train split, early-stop on val macro-F1, save models/chfen.*."""
-    result = run_stage(lambda: stage.run(manifest, features, models, live, params, labels))
     typer.echo(
-        f"train: {result.config.model} ({result.config.fusion}) x{result.config.members},"
-        f" best epoch {result.best_epoch}, val macro-F1 {result.best_val_macro_f1:.3f}"
-        f" -> {models}/chfen.safetensors"
+        run_stage(lambda: stage.run(manifest, features, models, live, params, labels)).summary()
     )
 
 

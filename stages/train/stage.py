@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dvclive import Live
 from model import provenance
 from model.data import FeatureDataset
-from model.factory import save
+from model.factory import CONFIG_FILE, WEIGHTS_FILE, save
 from model.train import TrainResult, train
-from pipeline.params import ParamsError, load_params
+from pipeline.params import Params, ParamsError, load_params
+from pipeline.records import ManifestEntry
 from pipeline.runner import progress_bar
+from pipeline.stage_result import StageResult
 from stages.labels.schema import read_labelled
+
+
+@dataclass
+class TrainStageResult(StageResult):
+    """The fit (``model.train.TrainResult``: the model, its config, what the search chose) and
+    the saved model's files."""
+
+    fit: TrainResult
+    train_videos: int
+    val_videos: int
+    outputs: list[Path] = field(default_factory=list)
+    stage: str = "train"
+
+    @property
+    def counts(self) -> dict[str, int | float]:
+        return {
+            "train videos": self.train_videos,
+            "val videos": self.val_videos,
+            "members": self.fit.config.members,
+            "best epoch": self.fit.best_epoch,
+            "val macro-F1": self.fit.best_val_macro_f1,
+        }
 
 
 def run(
@@ -22,15 +47,29 @@ def run(
     params_path: Path = Path("params.yaml"),
     labels: Path | None = None,
     show_progress: bool = True,
-) -> TrainResult:
-    """Train on ``manifest``'s labelled videos: joined with the labels stage's ``labels`` file
-    when given, else the labels the manifest carries."""
+) -> TrainStageResult:
+    """The stage on files, as ``python -m stages.train`` runs it: ``process`` on the params file
+    and ``manifest``'s labelled videos (joined with the labels stage's ``labels`` file when
+    given, else the labels the manifest carries)."""
     all_params = load_params(params_path, section=("train", *provenance.SECTIONS))
-    params = all_params.train
     entries = read_labelled(manifest, labels)
-    by_split = {s: [e for e in entries if e.split == s] for s in ("train", "val")}
-    if not by_split["train"]:
+    if not any(e.split == "train" for e in entries):
         raise ParamsError(f"{manifest}: no videos in the train split")
+    return process(all_params, entries, features, models, live_dir, show_progress)
+
+
+def process(
+    all_params: Params,
+    entries: list[ManifestEntry],
+    features: Path,
+    models: Path,
+    live_dir: Path,
+    show_progress: bool = True,
+) -> TrainStageResult:
+    """Train on the train split of ``entries`` (early stopping or the search on val), log with
+    dvclive into ``live_dir`` and save the model under ``models``."""
+    params = all_params.train
+    by_split = {s: [e for e in entries if e.split == s] for s in ("train", "val")}
     train_ds, val_ds = (
         FeatureDataset(by_split[s], features, params.task.modalities, params.task.labels)
         for s in ("train", "val")
@@ -74,7 +113,8 @@ def run(
             ).model_dump(mode="json"),
         },
     )
-    return result
+    outputs = [Path(models) / name for name in (WEIGHTS_FILE, CONFIG_FILE)]
+    return TrainStageResult(result, len(train_ds), len(val_ds), outputs)
 
 
 def _live(live_dir: Path) -> Live:

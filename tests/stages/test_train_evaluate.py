@@ -25,10 +25,11 @@ def trained(tmp_path_factory):
         "train: {optim: {epochs: 20, patience: 20, batch_size: 8}}\nevaluate: {split: test}\n"
     )
     result = train_stage.run(manifest, root / "features", root / "models", root / "dvclive", params)
-    metrics = evaluate_stage.run(
+    evaluated = evaluate_stage.run(
         root / "models", manifest, root / "features", root / "reports", params
     )
-    return root, result, metrics
+    assert "val macro-F1" in result.summary() and "8 test videos" in evaluated.summary()
+    return root, result.fit, evaluated.metrics
 
 
 def test_model_files_and_dvclive_logs(trained):

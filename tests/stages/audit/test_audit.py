@@ -126,7 +126,9 @@ def test_the_stage_reads_the_labels_stage_output(store, tmp_path):
                 for e in flipped)
     )  # fmt: skip
     params = debug_params(tmp_path / "params.yaml", audit={"folds": 4})
-    metrics = run(manifest, labels, root / "features", tmp_path / "reports", params)
+    result = run(manifest, labels, root / "features", tmp_path / "reports", params)
+    metrics = result.metrics
+    assert result.summary().startswith("audit: 80 judged,")
     assert metrics["folds"] == 4 and metrics["judged"] == 80
     found = read_label_issues(tmp_path / "reports" / report.CSV_FILE)
     assert len(found) == metrics["flagged"]

@@ -42,7 +42,7 @@ def project(tmp_path_factory):
 )
 def test_hf_backend_shapes_attributes_and_repeatability(project, modality, streams):
     root, manifest, upstream, params = project
-    index, _ = stage.run(modality, manifest, upstream, root / "features", params, False)
+    index = stage.run(modality, manifest, upstream, root / "features", params, False).index
     store = FeatureStore(root / "features" / modality)
     assert store.meta.encoder["backend"] == "hf"
     assert len(store.meta.encoder["weights"]) == 16
@@ -56,7 +56,7 @@ def test_hf_backend_shapes_attributes_and_repeatability(project, modality, strea
     fresh.write_text(
         params.read_text().replace(str(root / "cache"), str(root / f"cache-{modality}"))
     )
-    _, report = stage.run(modality, manifest, upstream, root / "again", fresh, False)
+    report = stage.run(modality, manifest, upstream, root / "again", fresh, False).report
     assert report.n_cached == 0
     again = FeatureStore(root / "again" / modality).get("v0")
     for n in streams:

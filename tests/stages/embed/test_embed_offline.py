@@ -122,7 +122,8 @@ def test_rerun_after_adding_a_video_computes_only_it(project, tmp_path):
     upstream = Upstream(subtitles=root / "subtitles", tracks=root / "tracks", audio=root / "audio")
     for name in ("v3.srt", "v3.json"):
         (root / "subtitles" / name).write_bytes((tmp_path / "subtitles" / name).read_bytes())
-    index, report = stage.run("text", manifest, upstream, root / "features", params, False)
+    result = stage.run("text", manifest, upstream, root / "features", params, False)
+    index, report = result.index, result.report
     assert report.n_cached == 3
     assert [o.cached for o in report.outcomes] == [True, True, True, False]
     assert (root / "features" / "text" / "shard-00000.h5").read_bytes() == first_shard
