@@ -1,0 +1,1 @@
+"""chfen's DVC stages: one package per stage, each runnable as ``python -m stages.<name>``."""
