@@ -8,8 +8,9 @@ from typing import TypeVar
 
 import typer
 
+from pipeline import paths
 from pipeline.entrypoint import run_stage
-from pipeline.params import DEFAULT_PARAMS, load_params
+from pipeline.params import load_params
 
 T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -27,7 +28,7 @@ app.add_typer(annotate_app, name="annotate")
 
 @params_app.command("check")
 def params_check(
-    file: Path = typer.Argument(DEFAULT_PARAMS, help="The params file to validate."),
+    file: Path = typer.Argument(paths.PARAMS, help="The params file to validate."),
 ) -> None:
     """Validate every section of the params file; print each problem with its key path."""
     params = run_stage(lambda: load_params(file))
@@ -58,7 +59,7 @@ def dvc(
 
 @app.command()
 def sample(
-    out: Path = typer.Option(Path("data/raw"), help="Folder for crawl/, videos/, annotations/."),
+    out: Path = typer.Option(paths.RAW, help="Folder for crawl/, videos/, annotations/."),
     videos: int = typer.Option(48, min=8, help="Good videos to generate (evenly over 8 emotions)."),
     seed: int = typer.Option(0, help="Random seed: the same seed gives the same dataset."),
     workers: int = typer.Option(2, min=1, help="Parallel video renderers."),
@@ -120,19 +121,19 @@ def import_(
 
 @app.command()
 def evaluate(
-    model: Path = typer.Option(Path("models"), help="Folder with chfen.json + chfen.safetensors."),
+    model: Path = typer.Option(paths.MODELS, help="Folder with chfen.json + chfen.safetensors."),
     manifest: Path = typer.Option(..., help="Any manifest, e.g. another dataset's."),
     labels: Path | None = typer.Option(
         None, help="Its labels stage output (labels.jsonl); default: labels in the manifest."
     ),
-    features: Path = typer.Option(Path("data/features"), help="That manifest's feature stores."),
+    features: Path = typer.Option(paths.FEATURES, help="That manifest's feature stores."),
     split: str = typer.Option("all", help="all, train, val or test."),
     out: Path | None = typer.Option(None, help="Write metrics.json and evaluation.md here."),
     train_manifest: Path | None = typer.Option(
         None, help="The baselines' train/val splits (default: --manifest's own)."
     ),
     train_features: Path = typer.Option(
-        Path("data/features"), help="The feature stores of --train-manifest."
+        paths.FEATURES, help="The feature stores of --train-manifest."
     ),
     train_labels: Path | None = typer.Option(None, help="The labels of --train-manifest."),
 ) -> None:
@@ -163,7 +164,7 @@ def evaluate(
 def models_fetch(
     family: str = typer.Argument(..., help="Which weights: demucs."),
     model: str = typer.Option("htdemucs", help="The model name within the family."),
-    dest: Path = typer.Option(Path("models/demucs"), help="Where the files go."),
+    dest: Path = typer.Option(paths.MODELS / "demucs", help="Where the files go."),
 ) -> None:
     """Download weights into models/ on a machine with network (then `dvc add models` and
     `dvc push`, so that offline machines get them with `dvc pull`)."""
@@ -177,7 +178,7 @@ def models_fetch(
 
 @models_app.command("build-paddleocr")
 def models_build_paddleocr(
-    dest: Path = typer.Argument(Path("models/paddleocr"), help="Where the two folders go."),
+    dest: Path = typer.Argument(paths.MODELS / "paddleocr", help="Where the two folders go."),
 ) -> None:
     """Build PaddleOCR's PP-OCRv6 model folders (ocr.backend: paddleocr) offline from the ONNX
     files in the rapidocr wheel; no network needed."""
@@ -194,7 +195,7 @@ def mirror(
     ),
     url: str | None = typer.Option(None, help="Where to (default: runner.inputs_url)."),
     force: bool = typer.Option(False, help="Upload every file, not only missing or resized ones."),
-    params_file: Path = typer.Option(DEFAULT_PARAMS, "--params", help="The params file."),
+    params_file: Path = typer.Option(paths.PARAMS, "--params", help="The params file."),
 ) -> None:
     """Upload the stages' inputs to runner.inputs_url, for workers that share no filesystem
     with the driver: every file the URL lacks or holds with another size."""
@@ -210,7 +211,7 @@ def mirror(
         check_url(root)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--url") from None
-    folders = folders or [Path("data/raw"), Path("data/interim")]
+    folders = folders or [paths.RAW, paths.INTERIM]
     total = sum(1 for f in folders for p in f.rglob("*") if p.is_file())
     with progress_bar(True, failures=False) as bar:
         task = bar.add_task("mirror", total=total)
@@ -228,7 +229,7 @@ def mirror(
 def predict(
     video: Path = typer.Argument(..., help="The clip to read (any file ffmpeg decodes)."),
     title: str = typer.Option("", help="The post's title or caption (steers the model)."),
-    model: Path = typer.Option(Path("models"), help="Folder with chfen.json + chfen.safetensors."),
+    model: Path = typer.Option(paths.MODELS, help="Folder with chfen.json + chfen.safetensors."),
     as_json: bool = typer.Option(False, "--json", help="Print the prediction as JSON."),
     report: Path | None = typer.Option(None, help="Also draw it: a .png, or an .html page."),
     mask: list[str] = typer.Option(
@@ -265,11 +266,11 @@ def annotate_tasks(
     overlap: int = typer.Option(2, min=1, help="Annotators who see each item (agreement)."),
     items: int | None = typer.Option(None, min=1, help="At most this many items (most urgent)."),
     gold_per_annotator: int = typer.Option(2, min=0, help="Gold items mixed into each sheet."),
-    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl"), help="Media manifest."),
-    labels: Path = typer.Option(Path("data/interim/labels.jsonl"), help="labels stage output."),
-    unlabelled: Path = typer.Option(Path("data/interim/unlabelled.jsonl"), help="Its QC flags."),
-    annotations: Path = typer.Option(Path("data/raw/annotations"), help="Sheets and gold.csv."),
-    subtitles: Path = typer.Option(Path("data/interim/subtitles"), help="ocr stage output."),
+    manifest: Path = typer.Option(paths.MANIFEST, help="Media manifest."),
+    labels: Path = typer.Option(paths.LABELS, help="labels stage output."),
+    unlabelled: Path = typer.Option(paths.UNLABELLED, help="Its QC flags."),
+    annotations: Path = typer.Option(paths.ANNOTATIONS, help="Sheets and gold.csv."),
+    subtitles: Path = typer.Option(paths.SUBTITLES, help="ocr stage output."),
     label_issues: Path | None = typer.Option(None, help="A CSV of suspect labels (video_id)."),
     min_agreement: float = typer.Option(0.6, min=0, max=1, help="Re-label items under this."),
     seed: int = typer.Option(0, help="Seed for tie-breaks, dealing and row order."),

@@ -29,6 +29,7 @@ from model.params import (
     TaskParams,
     TrainParams,
 )
+from pipeline import paths
 from pipeline.section import Device, ParamsError, Profile, Section, merged
 from stages.audit.params import AuditParams
 from stages.clean.params import CleanParams, FingerprintParams, NearDuplicateParams
@@ -53,7 +54,6 @@ from stages.track.params import HogParams, SsdliteParams, TrackParams
 
 __all__ = [
     "ALL_MODALITIES",
-    "DEFAULT_PARAMS",
     "SHARED_SECTIONS",
     "ArchitectureParams",
     "AudioEmbedParams",
@@ -92,8 +92,6 @@ __all__ = [
     "load_params",
     "merged",
 ]
-
-DEFAULT_PARAMS = Path("params.yaml")
 
 
 class TaskResources(Section):
@@ -164,9 +162,7 @@ class Params(Section):
 SHARED_SECTIONS = ("profile", "runner")
 
 
-def load_params(
-    path: Path = DEFAULT_PARAMS, section: str | tuple[str, ...] | None = None
-) -> Params:
+def load_params(path: Path = paths.PARAMS, section: str | tuple[str, ...] | None = None) -> Params:
     """Validate ``path``. With ``section`` (a name or several), only the shared sections and
     those are checked (the others take their defaults), so a stage is not blocked by another
     stage's section."""

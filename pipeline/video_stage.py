@@ -9,21 +9,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pipeline import atomic
+from pipeline import atomic, paths
 from pipeline.params import Params, Section
 from pipeline.records import ManifestEntry
 from pipeline.runner import Outcome, RunReport, run_per_video
 from pipeline.safe_paths import child
 from pipeline.work import Work, WorkItem
 
-DEFAULT_MANIFEST = Path("data/interim/manifest.jsonl")
-
 
 class ManifestError(ValueError):
     """The manifest is missing or a line does not match the schema (names file and line)."""
 
 
-def read_manifest(path: Path = DEFAULT_MANIFEST) -> list[ManifestEntry]:
+def read_manifest(path: Path = paths.MANIFEST) -> list[ManifestEntry]:
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"{path}: no manifest; run the clean stage first (dvc repro clean)")

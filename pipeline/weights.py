@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import paths
 from pipeline.hashing import HashIndex, default_index_path
 
-MODELS_DIR = Path("models")
+MODELS_DIR = paths.MODELS
 
 
 class MissingWeights(FileNotFoundError):

@@ -29,3 +29,13 @@ def shared_data() -> Path:
             f"real-data suite: {SHARED_DATA} is absent (set CHFEN_SHARED_DATA to point at it)"
         )
     return SHARED_DATA
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``--dist loadgroup``, as ``make test`` runs): a test file's tests stay
+    on one worker, so its module fixtures are built once, and every test of the session's
+    scratch project (``sample_project``: one ``dvc repro``) shares one worker with the others."""
+    for item in items:
+        shared = "sample_project" in getattr(item, "fixturenames", ())
+        group = "sample_project" if shared else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -50,3 +50,24 @@ def test_the_writer_replaces_only_code_entries():
     assert "      - data/interim/manifest.jsonl\n      - pipeline\n" in updated
     assert "pipeline/runner.py" not in updated
     assert "    # a comment kept\n    outs:\n      - data/interim/subtitles\n" in updated
+
+
+def _data_paths(stage: dict) -> list[str]:
+    entries = [*stage.get("deps", []), *stage.get("outs", [])]
+    for key in ("metrics", "plots"):
+        entries += [next(iter(e)) if isinstance(e, dict) else e for e in stage.get(key, [])]
+    return [str(e) for e in entries if not is_code(str(e))]
+
+
+@pytest.mark.parametrize("name", sorted(stage_modules(TEXT)))
+def test_data_paths_are_the_stages_defaults(name):
+    """The stages run without path arguments (``pipeline.paths`` holds the defaults), so every
+    data path ``dvc.yaml`` names for a stage must be one of those paths or inside one."""
+    import yaml
+
+    from pipeline import paths
+
+    known = [str(v) for k, v in vars(paths).items() if k.isupper()]
+    stage = yaml.safe_load(TEXT)["stages"][name]
+    for path in _data_paths(stage):
+        assert any(path == k or path.startswith(f"{k}/") for k in known), (name, path)

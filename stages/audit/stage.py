@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from model.data import STREAMS, FeatureDataset
+from pipeline import paths
 from pipeline.params import load_params
 from pipeline.plutchik import NEUTRAL, Granularity, label_space
 from pipeline.records import ManifestEntry
@@ -189,11 +190,11 @@ class LabelIssuesResult(StageResult):
 
 
 def run(
-    manifest: Path = Path("data/interim/manifest.jsonl"),
-    labels: Path = Path("data/interim/labels.jsonl"),
-    features: Path = Path("data/features"),
-    reports: Path = Path("reports"),
-    params_path: Path = Path("params.yaml"),
+    manifest: Path = paths.MANIFEST,
+    labels: Path = paths.LABELS,
+    features: Path = paths.FEATURES,
+    reports: Path = paths.REPORTS,
+    params_path: Path = paths.PARAMS,
 ) -> LabelIssuesResult:
     """The stage on files, as ``python -m stages.audit`` runs it."""
     cfg = load_params(params_path, section="audit").audit

@@ -4,15 +4,16 @@ from pathlib import Path
 
 import typer
 
+from pipeline import paths
 from pipeline.entrypoint import run_stage
 from stages.clean import stage
 
 
 def main(
-    raw: Path = typer.Option(Path("data/raw"), help="Raw crawl/, videos/ and annotations/."),
-    interim: Path = typer.Option(Path("data/interim"), help="Where manifest.jsonl goes."),
-    reports: Path = typer.Option(Path("reports"), help="Where the data card goes."),
-    params: Path = typer.Option(Path("params.yaml"), help="The params file."),
+    raw: Path = typer.Option(paths.RAW, help="Raw crawl/, videos/ and annotations/."),
+    interim: Path = typer.Option(paths.INTERIM, help="Where manifest.jsonl goes."),
+    reports: Path = typer.Option(paths.REPORTS, help="Where the data card goes."),
+    params: Path = typer.Option(paths.PARAMS, help="The params file."),
 ) -> None:
     """Clean the crawl: adapters, probing, de-duplication, labels, splits, data card."""
     typer.echo(run_stage(lambda: stage.run(raw, interim, reports, params)).summary())

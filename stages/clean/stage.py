@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipeline import atomic
+from pipeline import atomic, paths
 from pipeline.hashing import HashIndex
 from pipeline.params import Params, load_params
 from pipeline.records import (
@@ -65,7 +65,7 @@ def run(
     raw: Path,
     interim: Path,
     reports: Path,
-    params_path: Path = Path("params.yaml"),
+    params_path: Path = paths.PARAMS,
     show_progress: bool = True,
 ) -> CleanResult:
     """The stage on files, as ``python -m stages.clean`` runs it: ``process`` on the params

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import typer
 
+from pipeline import paths
 from pipeline.entrypoint import run_stage
 from stages.embed import stage
 from stages.embed.job import Upstream
@@ -11,14 +12,12 @@ from stages.embed.job import Upstream
 
 def main(
     modality: str = typer.Argument(..., help="text, visual or audio"),
-    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl")),
-    subtitles: Path = typer.Option(Path("data/interim/subtitles")),
-    tracks: Path = typer.Option(Path("data/interim/tracks")),
-    audio: Path = typer.Option(Path("data/interim/audio")),
-    features: Path = typer.Option(
-        Path("data/features"), help="Stores go to <features>/<modality>."
-    ),
-    params: Path = typer.Option(Path("params.yaml")),
+    manifest: Path = typer.Option(paths.MANIFEST),
+    subtitles: Path = typer.Option(paths.SUBTITLES),
+    tracks: Path = typer.Option(paths.TRACKS),
+    audio: Path = typer.Option(paths.AUDIO),
+    features: Path = typer.Option(paths.FEATURES, help="Stores go to <features>/<modality>."),
+    params: Path = typer.Option(paths.PARAMS),
 ) -> None:
     """Encode one modality of every manifest video into its HDF5 feature store."""
     upstream = Upstream(subtitles=subtitles, tracks=tracks, audio=audio)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline import paths
 from pipeline.featurestore import StoreMeta
 from pipeline.records import ManifestEntry
 from pipeline.section import Section
@@ -43,9 +44,9 @@ def job_section(params: Params, encoder: Section) -> JobSection:
 class Upstream:
     """Where the extraction stages' outputs are."""
 
-    subtitles: Path = Path("data/interim/subtitles")
-    tracks: Path = Path("data/interim/tracks")
-    audio: Path = Path("data/interim/audio")
+    subtitles: Path = paths.SUBTITLES
+    tracks: Path = paths.TRACKS
+    audio: Path = paths.AUDIO
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import paths
 from pipeline.featurestore import StoreIndex, load_video, write_store
 from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry
@@ -56,10 +57,10 @@ class EmbedResult(StageResult):
 
 def run(
     modality: str,
-    manifest: Path = Path("data/interim/manifest.jsonl"),
+    manifest: Path = paths.MANIFEST,
     upstream: Upstream | None = None,
-    features: Path = Path("data/features"),
-    params_path: Path = Path("params.yaml"),
+    features: Path = paths.FEATURES,
+    params_path: Path = paths.PARAMS,
     show_progress: bool = True,
 ) -> EmbedResult:
     """The stage on files, as ``python -m stages.embed <modality>`` runs it: ``process`` on

@@ -4,18 +4,19 @@ from pathlib import Path
 
 import typer
 
+from pipeline import paths
 from pipeline.entrypoint import run_stage
 from stages.evaluate import stage
 
 
 def main(
-    models: Path = typer.Option(Path("models")),
-    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl")),
-    features: Path = typer.Option(Path("data/features")),
-    reports: Path = typer.Option(Path("reports")),
-    params: Path = typer.Option(Path("params.yaml")),
+    models: Path = typer.Option(paths.MODELS),
+    manifest: Path = typer.Option(paths.MANIFEST),
+    features: Path = typer.Option(paths.FEATURES),
+    reports: Path = typer.Option(paths.REPORTS),
+    params: Path = typer.Option(paths.PARAMS),
     labels: Path = typer.Option(
-        Path("data/interim/labels.jsonl"), help="The labels stage's labels, joined on the manifest."
+        paths.LABELS, help="The labels stage's labels, joined on the manifest."
     ),
 ) -> None:
     """Write reports/metrics.json, reports/evaluation.md and the confusion/ablation plots."""

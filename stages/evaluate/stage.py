@@ -19,7 +19,7 @@ from model.data import FeatureDataset
 from model.factory import CONFIG_FILE, load
 from model.inference import modality_heads, predict
 from model.metrics import confusion, scores
-from pipeline import atomic
+from pipeline import atomic, paths
 from pipeline.params import ParamsError, load_params
 from pipeline.plutchik import NEUTRAL, Granularity, label_space
 from pipeline.records import ManifestEntry
@@ -189,11 +189,11 @@ class EvaluateResult(StageResult):
 
 
 def run(
-    model_dir: Path = Path("models"),
-    manifest: Path = Path("data/interim/manifest.jsonl"),
-    features: Path = Path("data/features"),
-    reports: Path = Path("reports"),
-    params_path: Path = Path("params.yaml"),
+    model_dir: Path = paths.MODELS,
+    manifest: Path = paths.MANIFEST,
+    features: Path = paths.FEATURES,
+    reports: Path = paths.REPORTS,
+    params_path: Path = paths.PARAMS,
     labels: Path | None = None,
 ) -> EvaluateResult:
     """The stage on files, as ``python -m stages.evaluate`` runs it."""

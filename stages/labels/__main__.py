@@ -4,16 +4,17 @@ from pathlib import Path
 
 import typer
 
+from pipeline import paths
 from pipeline.entrypoint import run_stage
 from stages.labels import stage
 
 
 def main(
-    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl"), help="The media manifest."),
-    annotations: Path = typer.Option(Path("data/raw/annotations"), help="Annotation sheets."),
-    interim: Path = typer.Option(Path("data/interim"), help="Where labels.jsonl goes."),
-    reports: Path = typer.Option(Path("reports"), help="Where the label and QC reports go."),
-    params: Path = typer.Option(Path("params.yaml"), help="The params file."),
+    manifest: Path = typer.Option(paths.MANIFEST, help="The media manifest."),
+    annotations: Path = typer.Option(paths.ANNOTATIONS, help="Annotation sheets."),
+    interim: Path = typer.Option(paths.INTERIM, help="Where labels.jsonl goes."),
+    reports: Path = typer.Option(paths.REPORTS, help="Where the label and QC reports go."),
+    params: Path = typer.Option(paths.PARAMS, help="The params file."),
     extraction: Path | None = typer.Option(
         None,
         help="Folder of the extraction outputs (audio/, subtitles/, tracks/) to describe "

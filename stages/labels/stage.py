@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipeline import atomic
+from pipeline import atomic, paths
 from pipeline.grouping import split_groups
 from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry, Reason, Rejection, Split
@@ -62,7 +62,7 @@ def run(
     annotations: Path,
     interim: Path,
     reports: Path,
-    params_path: Path = Path("params.yaml"),
+    params_path: Path = paths.PARAMS,
     extraction: Path | None = None,
 ) -> LabelsResult:
     """The stage on files, as ``python -m stages.labels`` runs it: ``process`` on the params

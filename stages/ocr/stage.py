@@ -16,11 +16,11 @@ import functools
 import os
 from pathlib import Path
 
-from pipeline.params import DEFAULT_PARAMS, Params, load_params
+from pipeline import paths
+from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport
 from pipeline.video_stage import (
-    DEFAULT_MANIFEST,
     publish,
     read_manifest,
     run_manifest_stage,
@@ -30,13 +30,12 @@ from stages.ocr.engines import engine_version, resolve_models
 from stages.ocr.work import JSON_NAME, SRT_NAME, ocr_video
 
 STAGE = "ocr"
-DEFAULT_OUT = Path("data/interim/subtitles")
 
 
 def run(
-    manifest: Path = DEFAULT_MANIFEST,
-    out: Path = DEFAULT_OUT,
-    params_path: Path = DEFAULT_PARAMS,
+    manifest: Path = paths.MANIFEST,
+    out: Path = paths.SUBTITLES,
+    params_path: Path = paths.PARAMS,
     show_progress: bool = True,
 ) -> RunReport:
     """The stage on files, as ``python -m stages.ocr`` runs it: ``process`` on the params file

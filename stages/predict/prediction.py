@@ -21,6 +21,7 @@ from model.factory import CONFIG_FILE, load
 from model.inference import infer
 from model.params import ALL_MODALITIES
 from model.provenance import FeatureProvenance, read
+from pipeline import paths
 from pipeline.plutchik import label_space
 from stages.ocr.outputs import Subtitle
 from stages.predict.extract import Extraction, extract
@@ -100,7 +101,7 @@ def load_model(model_dir: Path) -> tuple[object, ModelConfig, FeatureProvenance]
 def predict(
     video: Path,
     title: str = "",
-    model_dir: Path = Path("models"),
+    model_dir: Path = paths.MODELS,
     mask: Sequence[str] = (),
     show_progress: bool = False,
 ) -> Prediction:
@@ -122,7 +123,7 @@ def run_model(
     cfg: ModelConfig,
     extraction: Extraction,
     mask: Sequence[str] = (),
-    model_dir: Path = Path("models"),
+    model_dir: Path = paths.MODELS,
 ) -> Prediction:
     """The model on extracted features, with ``mask`` hidden on request."""
     example = FeatureDataset([extraction.entry], extraction.features, cfg.modalities, cfg.labels)[0]

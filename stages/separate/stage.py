@@ -20,19 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import paths
 from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry
 from pipeline.runner import Outcome, RunReport
 from pipeline.safe_paths import check_id
 from pipeline.stage_result import StageResult
-from pipeline.video_stage import DEFAULT_MANIFEST, publish, read_manifest, run_manifest_stage
+from pipeline.video_stage import publish, read_manifest, run_manifest_stage
 from stages.separate import vad
 from stages.separate.backends import BackendChoice, choose
 from stages.separate.schema import FILES, AudioIndexRow
 from stages.separate.work import separate_video
 
 STAGE = "separate"
-DEFAULT_OUT = Path("data/interim/audio")
 
 
 @dataclass
@@ -57,9 +57,9 @@ class SeparateResult(StageResult):
 
 
 def run(
-    manifest: Path = DEFAULT_MANIFEST,
-    out: Path = DEFAULT_OUT,
-    params_path: Path = Path("params.yaml"),
+    manifest: Path = paths.MANIFEST,
+    out: Path = paths.AUDIO,
+    params_path: Path = paths.PARAMS,
     show_progress: bool = True,
 ) -> SeparateResult:
     """The stage on files, as ``python -m stages.separate`` runs it: ``process`` on the params

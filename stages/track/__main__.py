@@ -4,15 +4,15 @@ from pathlib import Path
 
 import typer
 
+from pipeline import paths
 from pipeline.entrypoint import run_stage
-from pipeline.video_stage import DEFAULT_MANIFEST
 from stages.track import stage
 
 
 def main(
-    manifest: Path = typer.Option(DEFAULT_MANIFEST, help="The clean stage's manifest."),
-    out: Path = typer.Option(stage.DEFAULT_OUT, help="Folder for <id>.csv, <id>.json, index."),
-    params: Path = typer.Option(Path("params.yaml"), help="The params file."),
+    manifest: Path = typer.Option(paths.MANIFEST, help="The clean stage's manifest."),
+    out: Path = typer.Option(paths.TRACKS, help="Folder for <id>.csv, <id>.json, index."),
+    params: Path = typer.Option(paths.PARAMS, help="The params file."),
 ) -> None:
     """Detect and track people, count them per second, and find faces once a second."""
     typer.echo(run_stage(lambda: stage.run(manifest, out, params)).summary())

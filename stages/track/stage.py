@@ -15,11 +15,11 @@ import dataclasses
 from functools import partial
 from pathlib import Path
 
+from pipeline import paths
 from pipeline.params import Params, load_params
 from pipeline.records import ManifestEntry
 from pipeline.runner import RunReport
 from pipeline.video_stage import (
-    DEFAULT_MANIFEST,
     publish,
     read_manifest,
     run_manifest_stage,
@@ -30,7 +30,6 @@ from stages.track.params import TrackParams
 from stages.track.work import SUMMARY_FILE, TRACKS_FILE, track_video
 
 STAGE = "track"
-DEFAULT_OUT = Path("data/interim/tracks")
 
 
 def cache_version(detector: str, params: TrackParams) -> str:
@@ -40,9 +39,9 @@ def cache_version(detector: str, params: TrackParams) -> str:
 
 
 def run(
-    manifest: Path = DEFAULT_MANIFEST,
-    out: Path = DEFAULT_OUT,
-    params_path: Path = Path("params.yaml"),
+    manifest: Path = paths.MANIFEST,
+    out: Path = paths.TRACKS,
+    params_path: Path = paths.PARAMS,
     show_progress: bool = True,
 ) -> RunReport:
     """The stage on files, as ``python -m stages.track`` runs it: ``process`` on the params

@@ -4,18 +4,19 @@ from pathlib import Path
 
 import typer
 
+from pipeline import paths
 from pipeline.entrypoint import run_stage
 from stages.train import stage
 
 
 def main(
-    manifest: Path = typer.Option(Path("data/interim/manifest.jsonl")),
-    features: Path = typer.Option(Path("data/features")),
-    models: Path = typer.Option(Path("models")),
-    live: Path = typer.Option(Path("dvclive"), help="dvclive's folder (metrics and plots)."),
-    params: Path = typer.Option(Path("params.yaml")),
+    manifest: Path = typer.Option(paths.MANIFEST),
+    features: Path = typer.Option(paths.FEATURES),
+    models: Path = typer.Option(paths.MODELS),
+    live: Path = typer.Option(paths.LIVE, help="dvclive's folder (metrics and plots)."),
+    params: Path = typer.Option(paths.PARAMS),
     labels: Path = typer.Option(
-        Path("data/interim/labels.jsonl"), help="The labels stage's labels, joined on the manifest."
+        paths.LABELS, help="The labels stage's labels, joined on the manifest."
     ),
 ) -> None:
     """Train on the train split, early-stop on val macro-F1, save models/chfen.*."""

@@ -10,6 +10,7 @@ from model import provenance
 from model.data import FeatureDataset
 from model.factory import CONFIG_FILE, WEIGHTS_FILE, save
 from model.train import TrainResult, train
+from pipeline import paths
 from pipeline.params import Params, ParamsError, load_params
 from pipeline.records import ManifestEntry
 from pipeline.runner import progress_bar
@@ -40,11 +41,11 @@ class TrainStageResult(StageResult):
 
 
 def run(
-    manifest: Path = Path("data/interim/manifest.jsonl"),
-    features: Path = Path("data/features"),
-    models: Path = Path("models"),
-    live_dir: Path = Path("dvclive"),
-    params_path: Path = Path("params.yaml"),
+    manifest: Path = paths.MANIFEST,
+    features: Path = paths.FEATURES,
+    models: Path = paths.MODELS,
+    live_dir: Path = paths.LIVE,
+    params_path: Path = paths.PARAMS,
     labels: Path | None = None,
     show_progress: bool = True,
 ) -> TrainStageResult:
