@@ -1,5 +1,5 @@
 """Where the test suite's time goes: every test's duration (setup, call and teardown) from
-pytest's JUnit XML, summed per file and per tier, the slowest tests listed.
+pytest's JUnit XML, summed per file and per tier, every test listed, slowest first.
 
     .venv/bin/python -m benchmarks.suite_time [--tier all|fast] [-- extra pytest args]
 
@@ -36,11 +36,11 @@ def _durations(report: Path) -> list[dict[str, object]]:
         for child in case:
             if child.tag in ("failure", "error", "skipped"):
                 outcome = child.tag
-        path = case.get("classname", "").replace(".", "/")
+        file = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
         rows.append(
             {
-                "test": f"{path}::{case.get('name')}",
-                "file": f"{path.rsplit('/', 1)[0] if '/' in path else path}",
+                "test": f"{file}::{case.get('name')}",
+                "file": file,
                 "seconds": float(case.get("time", 0.0)),
                 "outcome": outcome,
             }
@@ -61,7 +61,8 @@ def main() -> None:
         done = subprocess.run(
             [
                 *(sys.executable, "-m", "pytest", "-q", "-m", MARKERS[args.tier]),
-                *("-p", "no:cacheprovider", f"--junitxml={report}", *args.pytest_args),
+                *("-p", "no:cacheprovider", f"--junitxml={report}", "-o", "junit_family=xunit1"),
+                *args.pytest_args,
             ],
             cwd=ROOT,
             check=False,
@@ -86,7 +87,7 @@ def main() -> None:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "per_file_s": {f: round(s, 1) for f, s in sorted(per_file.items(), key=lambda kv: -kv[1])},
-        "slowest": sorted(rows, key=lambda r: -float(r["seconds"]))[:30],
+        "tests_by_duration": sorted(rows, key=lambda r: -float(r["seconds"])),
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("tier", "wall_s", "tests", "outcomes")}, indent=2))

@@ -37,5 +37,5 @@ def pytest_collection_modifyitems(config, items):
     scratch project (``sample_project``: one ``dvc repro``) shares one worker with the others."""
     for item in items:
         shared = "sample_project" in getattr(item, "fixturenames", ())
-        group = "sample_project" if shared else item.nodeid.split("::")[0]
+        group = "sample_project" if shared else str(item.path)
         item.add_marker(pytest.mark.xdist_group(group))

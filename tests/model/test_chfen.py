@@ -137,6 +137,7 @@ def test_modality_subset_ignores_the_rest(data):
     assert out["logits"].shape == (8, 8)
 
 
+@pytest.mark.slow
 def test_overfits_a_tiny_batch(data):
     *_, ds = data
     seed_everything(0)
@@ -153,6 +154,7 @@ def test_overfits_a_tiny_batch(data):
     assert loss.item() < 0.01
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_and_learns(data):
     root, entries, _ = data
     train_ds = FeatureDataset(

@@ -13,6 +13,8 @@ from pipeline.plutchik import wheel
 from tests.debug_params import train_params
 from tests.model.synthetic_store import build
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 NAMES = wheel().names
 
 

@@ -10,6 +10,8 @@ from model.train import fit, train
 from tests.debug_params import train_params
 from tests.model.synthetic_store import build
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 MODALITIES = ("title", "vocals")
 
 

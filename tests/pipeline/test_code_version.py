@@ -82,6 +82,7 @@ def test_work_closures_hold_no_runner_executor_wheel_or_other_schema():
         assert others == set(), (stage, others)
 
 
+@pytest.mark.slow
 def test_editing_a_module_changes_only_the_versions_of_stages_that_reach_it(tmp_path):
     root = _scratch_copy(tmp_path)
     before = _versions(root)
@@ -112,6 +113,7 @@ def test_unrelated_edits_comments_and_docstrings_change_no_version(tmp_path):
     assert _versions(root) == before
 
 
+@pytest.mark.slow
 def test_a_data_file_counts_only_for_the_code_that_names_it(tmp_path):
     root = _scratch_copy(tmp_path)
     before = _versions(root)

@@ -67,6 +67,7 @@ def test_digest_changes_with_values_only():
     assert a.digest() != b.digest()
 
 
+@pytest.mark.slow
 def test_cli_params_check_prints_the_problem(tmp_path):
     p = write(tmp_path, "runner:\n  max_failure_ratio: 2\n")
     run = subprocess.run(

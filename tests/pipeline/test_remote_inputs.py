@@ -36,6 +36,7 @@ class Probe(Section):
     value: int = 1
 
 
+@pytest.mark.slow
 def test_stages_import_fsspec_only_when_inputs_url_is_used():
     """fsspec costs ~0.1 s to import: a stage, or the CLI, that does not use it never loads it."""
     modules = ["chfen.cli", "stages.clean.stage", "stages.separate.stage", "stages.ocr.stage",

@@ -168,6 +168,7 @@ def test_process_pool_matches_inline(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_redoing_work(tmp_path):
     items_dir = tmp_path / "in"
     make_items(items_dir, 12)

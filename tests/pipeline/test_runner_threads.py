@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from pipeline.runner import THREAD_VARS
 
 SCRIPT = textwrap.dedent(
@@ -45,6 +47,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_workers_start_with_capped_threads_when_main_imports_torch(tmp_path):
     script = tmp_path / "bench.py"
     script.write_text(SCRIPT)

@@ -11,6 +11,8 @@ from stages.evaluate import stage as evaluate_stage
 from stages.train import stage as train_stage
 from tests.model.synthetic_store import build
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

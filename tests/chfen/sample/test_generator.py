@@ -31,6 +31,8 @@ from chfen.sample.reuploads import KINDS as REUPLOAD_KINDS
 from pipeline.plutchik import UnknownLabel, wheel
 from stages.labels.sheets import SHEET_COLUMNS, read_rows
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 N_VIDEOS = 8
 SEED = 0
 SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -449,7 +451,6 @@ def test_too_few_videos_is_refused():
 # --- determinism ------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_same_seed_regenerates_identical_files_into_a_used_folder(sample: Path, tmp_path: Path):
     again = tmp_path / "raw"
     (again / "videos").mkdir(parents=True)

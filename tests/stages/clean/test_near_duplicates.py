@@ -67,6 +67,7 @@ def groups(clips):
     return group(ids, find_matches(ids, fingerprints, NearDuplicateParams()))
 
 
+@pytest.mark.slow
 def test_every_reupload_kind_is_grouped_with_its_original(groups):
     assert len(groups) == 1
     assert groups[0].kept == "original"
@@ -78,6 +79,7 @@ def test_distinct_clips_and_a_shared_intro_are_not_grouped(groups):
     assert not grouped & {"other2", "other3", "other4", "story5", "story6"}
 
 
+@pytest.mark.slow
 def test_fingerprint_sees_through_padding_and_mirroring(clips):
     original, padded = _fingerprint(clips["original"]), _fingerprint(clips["pad_portrait"])
     top, bottom, left, right = padded.box

@@ -10,6 +10,8 @@ from stages.embed.text import E5_NAME, bundled_folder
 from stages.embed.text_encoders import e5_encoder, text_encoder
 from tests.stages.embed.synthetic import build
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):

@@ -10,6 +10,8 @@ from stages.labels import stage
 from stages.labels.schema import read_labelled, read_labels, read_unlabelled
 from tests.stages.clean.raw_folder import EXPECTED_UNLABELLED, GOOD, build_raw
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 
 def _labels(root, params=None):
     return stage.run(

@@ -26,6 +26,7 @@ def _match(document, script):
     return cues, match_cues(cues, [Span(s.start, s.end, s.text) for s in script])
 
 
+@pytest.mark.slow
 def test_every_line_over_a_light_busy_picture_is_read(tmp_path, models):
     clip = hard_cases.light_background_clip(tmp_path / "light.mp4")
     document = read_text(clip, "light", OcrParams(), models)

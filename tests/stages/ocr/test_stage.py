@@ -22,7 +22,10 @@ from stages.ocr.schema import OcrDocument
 from tests.media_factory import manifest_entry
 from tests.stages.ocr.ocr_synthetic import TextSpan, font_path, subtitle_video
 
-pytestmark = pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei"),
+]
 
 ROOT = Path(__file__).resolve().parents[3]
 FPS = 3.0
@@ -167,7 +170,6 @@ def test_second_run_is_all_cached_and_identical(project):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-@pytest.mark.slow
 def test_paddleocr_backend_gives_the_cues_of_rapidocr(project, tmp_path):
     """The stage as DVC runs it with ``ocr.backend: paddleocr`` on model folders built offline
     from the rapidocr wheel: the same PP-OCRv6 models, so the same subtitle cues."""

@@ -24,6 +24,8 @@ from tests.stages.separate.synthetic import (
 )
 from tests.stages.separate.tiny_demucs import save_tiny
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 RATE = 44100
 
 

@@ -21,6 +21,8 @@ from stages.track.summary import TrackSummary
 from tests.media_factory import make_video
 from tests.stages.track.track_synthetic import corrupt_video, photo, still_video
 
+pytestmark = pytest.mark.slow  # module fixtures run whole stages or train models
+
 ROOT = Path(__file__).resolve().parents[3]
 LABEL = {"primary": "joy", "distribution": {"joy": 1.0}, "agreement": 1.0, "n_votes": 1}
 
