@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "suite_time.json"
-MARKERS = {"all": "slow or not slow", "fast": "not slow"}
+MARKERS = {"all": "slow or not slow", "fast": "not slow and not real_data"}
 
 
 def _durations(report: Path) -> list[dict[str, object]]:
