@@ -713,6 +713,10 @@ def settings_summary(results: dict) -> dict:
             "mot17_oracle_bound_mota": full.get("oracle_bound", {}).get("mota"),
         }
         row["walking_labelled_seconds"] = labelled_seconds(walk["persons_per_second"])
+        if SETTINGS.get(name, ("", {}))[1].get("ssdlite", {}).get("tile_side") == 0:
+            before = results.get("generated_scenes", {}).get("fine_pass_960_before", {})
+            row["mot17_recall_precision"] = before.get("mot17_02_recall_precision")
+            row["mot17_tracker_mota_n_init_1"] = row["mot17_oracle_bound_mota"] = None
         if walk.get("ssdlite_fine_every") not in (None, 1):
             tall = mot.get("ssdlite_tall_pass_only", {}).get("detections", {})
             row["mot17_recall_precision_tall_runs"] = [
