@@ -21,19 +21,20 @@ the squashed 300x300 pass places small people less exactly than the fine one.
 
 The fine pass is by default a grid of overlapping tiles instead (``tile_side``, about a
 quarter of the tile shared with each neighbour), each fed at ``TILE_INPUT`` (416x416, a multiple
-of the feature-map step like the fine pass's sides). Why it generalises: the network's smallest
-anchors are 30x30 and 42x85 input pixels, so a person is found from roughly 40 input pixels
-tall. On a 640x360 frame the six tiles are 256x206 frame pixels, enlarged 1.6x across and 2x
-down, so people from about 20 frame pixels tall reach that size (the 960-px pass enlarges 1.5x:
-from about 27), and nothing in the choice depends on a particular scene, only on the heights
-people have in the frame. The tiling and its input size were chosen on generated scenes
-(``benchmarks/person_scenes.py``: people cut out of the walking video pasted at 20-160 px tall):
-recall 0.578 at precision 0.868 against the 960-px pass's 0.474 / 0.896 (tiles at 300x300
-found no more than that pass: 0.494); MOT17-02 only checks it (``benchmarks/tracking.py``).
-A person crossing an inner tile edge is seen in parts by the tiles on both sides: a box that
-ends on such an edge is joined with the other tiles' boxes it shares most of its area with,
-and dropped when none does (partial boxes cost precision in crowds). The tiles cost about twice
-the 960-px pass, so they run on every 4th detector run (``fine_every``) to keep the stage's CPU.
+of the feature-map step like the fine pass's sides). Why it generalises: what decides whether
+a person is found is their height in the network's input (its smallest anchors are 30x30 and
+42x85 input pixels, on a 16-pixel grid), not the scene. On a 640x360 frame the six tiles are
+256x206 frame pixels, enlarged 1.6x across and 2x down, where the 960-px pass enlarges 1.5x:
+people 32-48 px tall in the frame, MOT17-02's typical pedestrians, become 64-96 input pixels
+instead of 48-72, and the generated scenes find 0.67 of them against 0.24. The tiling and its
+input size were chosen on those generated scenes (``benchmarks/person_scenes.py``: people cut
+out of the walking video pasted at 20-160 px tall): recall 0.578 at precision 0.868 against
+the 960-px pass's 0.474 / 0.896 (tiles at 300x300 found no more than that pass: 0.494);
+MOT17-02 only checks it (``benchmarks/tracking.py``, ``generated_scenes``). A person crossing
+an inner tile edge is seen in parts by the tiles on both sides: a box that ends on such an
+edge is joined with the other tiles' boxes it shares most of its area with, and dropped when
+none does (partial boxes cost precision in crowds). The tiles cost about twice the 960-px
+pass, so they run on every 4th detector run (``fine_every``) to keep the stage's CPU.
 
 Even so the network, at some input sizes, reports a person on a flat grey frame (score up to
 0.76), always at the same place: for each input size the boxes it reports on flat frames are
@@ -193,10 +194,10 @@ class SsdliteDetector:
         return [boxes[i] for i in keep], [scores[i] for i in keep]
 
     def _tiles(self, image: np.ndarray, split: float) -> tuple[list[Box], list[float]]:
-        """Boxes shorter than ``split`` (image pixels) from overlapping tiles, each fed at the
-        trained 300x300. A person crossing a tile edge inside the image is seen in parts by
-        the tiles on either side: a box ending on such an edge is joined with the boxes of other
-        tiles it shares most of its area with (their union), else dropped."""
+        """Boxes shorter than ``split`` (image pixels) from overlapping tiles, each fed at
+        ``TILE_INPUT`` pixels square. A person crossing a tile edge inside the image is seen in
+        parts by the tiles on either side: a box ending on such an edge is joined with the boxes
+        of other tiles it shares most of its area with (their union), else dropped."""
         p = self.params
         height, width = image.shape[:2]
         found: list[tuple[Box, float, int, bool]] = []  # box, score, tile, cut by its tile
