@@ -420,6 +420,8 @@ def define_env(env: Any) -> None:
         labels = {
             "hog": "hog",
             "ssdlite": "ssdlite (default)",
+            "ssdlite_fine_pass": "ssdlite, `tile_side: 0`, `fine_every: 2` (the default before "
+            "issue 28)",
             "ssdlite_fine_every_run": "ssdlite, `fine_every: 1`",
             "ssdlite_every_frame": "ssdlite, `detect_every: 1`, `fine_every: 1`, `max_age: 15` "
             "(the detector on every frame)",

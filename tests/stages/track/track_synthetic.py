@@ -82,3 +82,22 @@ def crossing_boxes(
             image[int(y) : int(y) + bh, int(x) : int(x) + bw] = textures[name]
         frames.append((image, boxes))
     return frames
+
+
+# The three whole people in ultralytics' bus photo (x0, y0, x1, y1 in its 810x1080 pixels).
+BUS_PEOPLE = ((48, 398, 245, 902), (221, 405, 344, 857), (670, 380, 809, 878))
+
+
+def small_people(height: int, size: tuple[int, int] = (640, 360)) -> tuple[np.ndarray, list]:
+    """A grey frame of ``size`` with rows of the bus photo's people, each ``height`` pixels
+    tall, 60 px apart: the frame and their boxes (x, y, w, h)."""
+    bus = photo("bus")
+    frame = np.full((size[1], size[0], 3), 128, np.uint8)
+    boxes = []
+    for y in range(20, size[1] - 2 * height, 2 * height):
+        for x in range(20, size[0] - 40, 60):
+            x0, y0, x1, y1 = BUS_PEOPLE[len(boxes) % len(BUS_PEOPLE)]
+            w = round(height * (x1 - x0) / (y1 - y0))
+            frame[y : y + height, x : x + w] = resized(bus[y0:y1, x0:x1], w, height)
+            boxes.append((float(x), float(y), float(w), float(height)))
+    return frame, boxes
