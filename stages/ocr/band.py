@@ -41,6 +41,7 @@ class Track:
     region: str  # "band" or "upper"
     observations: list[tuple[int, Line]] = field(default_factory=list)  # (check index, line)
     kind: str = "text"  # "subtitle", "watermark" or "text"
+    why: str = "outside the learned subtitle band"  # the reason for ``kind``
 
     @property
     def last(self) -> tuple[int, Line]:
@@ -114,6 +115,7 @@ def mark_static(tracks: list[Track], n_checks: int, share: float, width: int) ->
         if track.region == "band" and _centred(track, width) and not changing_band:
             continue
         track.kind = "watermark"
+        track.why = f"static: on screen in {track.n_checks} of {n_checks} checks"
 
 
 def _centred(track: Track, width: int) -> bool:
@@ -178,12 +180,16 @@ def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None, width: int
     centred = [t for t in candidates if _row_offset(t, by_check, width) < CENTRED * width]
     if not centred:  # e.g. left-aligned subtitles: no layout to hold the candidates to
         for track in candidates:
-            track.kind = "subtitle"
+            track.kind, track.why = "subtitle", "in the band (no centred rows)"
         return
+    for track in candidates:
+        track.why = "in the band but its row is off the centre"
     reference = statistics.median(_height(t) for t in centred)
     for track in centred:
         if 1 / HEIGHT_RATIO <= _height(track) / reference <= HEIGHT_RATIO:
-            track.kind = "subtitle"
+            track.kind, track.why = "subtitle", "centred in the band, subtitle height"
+        else:
+            track.why = f"another height than the subtitle rows ({reference:.0f} px)"
 
 
 def _height(track: Track) -> float:

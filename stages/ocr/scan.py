@@ -65,6 +65,27 @@ class Check:
 
 
 @dataclass
+class CheckTrace:
+    """What the fast path did in one check, for ``chfen ocr explain`` and the self-audit:
+    the change check's verdict and measures, the detector's boxes (first pass and second looks,
+    frame pixels) and which lines were recognised or kept their earlier reading."""
+
+    t: float
+    region: str
+    verdict: str = ""  # first / same / gone / changed
+    why: str = ""
+    new_per_column: float = 0.0
+    settled_per_column: float = 0.0
+    lost: tuple[str, ...] = ()  # texts of earlier lines whose strokes changed
+    detected: tuple[Box, ...] = ()
+    windows: tuple[Box, ...] = ()
+    retried: tuple[Box, ...] = ()
+    recognised: tuple[Line, ...] = ()
+    reused: tuple[Line, ...] = ()
+    dropped: tuple[tuple[Box, str], ...] = ()  # detections left out, with the reason
+
+
+@dataclass
 class ScanStats:
     frames: int = 0
     checks: int = 0
@@ -86,6 +107,7 @@ class Scan:
     band: list[Check] = field(default_factory=list)  # one per sampled frame
     upper: list[Check] = field(default_factory=list)  # one per probe
     stats: ScanStats = field(default_factory=ScanStats)
+    traces: list[CheckTrace] | None = None  # one per check when tracing
 
 
 def iou(a: Box, b: Box) -> float:
@@ -106,18 +128,25 @@ class RegionReader:
         frame_height: int,
         params: OcrParams,
         stats: ScanStats,
+        name: str = "band",
+        traces: list[CheckTrace] | None = None,
     ) -> None:
         self.engine, (self.top, self.bottom), self.frame_height = engine, rows, frame_height
-        self.params, self.stats = params, stats
+        self.params, self.stats, self.name, self.traces = params, stats, name, traces
+        self._trace = CheckTrace(0.0, name)
         self._ref: Signature | None = None  # the region when it was last read
         self._prev: Signature | None = None  # the region in the previous check
         self._lines: tuple[Line, ...] = ()
 
     def read(self, image: np.ndarray, t: float) -> Check:
         self.stats.checks += 1
+        self._trace = CheckTrace(t, self.name)
+        if self.traces is not None:
+            self.traces.append(self._trace)
         region = image[self.top : self.bottom]
         sig = signature(region)
         change = self._change(sig)
+        self._trace.verdict = change
         if change == "same":
             self._prev = sig
             return Check(t, self._lines, ocr=False)
@@ -140,22 +169,30 @@ class RegionReader:
         """``same``: the last reading holds. ``gone``: some lines vanished, leaving plain
         picture, and nothing new appeared (no detector needed). ``changed``: anything else,
         and always for the first check."""
-        ref = self._ref
+        ref, trace = self._ref, self._trace
         if ref is None or not same_size(ref, sig):
+            trace.why = "first check of the region"
             return "changed"
         text = [line for line in self._lines if self._is_text(line)]
         boxes = [self._local(line.box) for line in text]
-        if per_column(self._new_text(sig, boxes), sig) > self.params.change_new:
+        trace.new_per_column = per_column(self._new_text(sig, boxes), sig)
+        if trace.new_per_column > self.params.change_new:
+            trace.why = "new text-like strokes outside the known lines"
             return "changed"
         prev = self._prev
         if prev is not None and prev is not ref and same_size(prev, sig):
             self.stats.settle_checks += 1
-            if per_column(settled(ref, prev, sig, boxes), sig) > self.params.change_new:
+            trace.settled_per_column = per_column(settled(ref, prev, sig, boxes), sig)
+            if trace.settled_per_column > self.params.change_new:
+                trace.why = "new content holding still outside the known lines"
                 return "changed"
         lost = [line for line in text if self._lost(line, sig)]
+        trace.lost = tuple(line.text for line in lost)
         if not lost:
+            trace.why = "no new strokes and the known lines kept theirs"
             return "same"
         gone = all(vanished(ref, sig, self._local(line.box)) for line in lost)
+        trace.why = "lost lines left plain picture" if gone else "known lines changed"
         return "gone" if gone else "changed"
 
     def _lost(self, line: Line, sig: Signature) -> bool:
@@ -180,11 +217,16 @@ class RegionReader:
         self.stats.detections += 1
         quads = self._detect(region_bgr, self.params.det_limit_side_len)
         found, windows = self._unexplained(sig, quads, region_bgr.shape[:2])
+        self._trace.detected = tuple(self._frame_box(q) for q in quads)
+        self._trace.windows = tuple(
+            (x0, y0 + self.top, x1, y1 + self.top) for x0, y0, x1, y1 in windows
+        )
         for x0, y0, x1, y1 in windows:
             self.stats.detections += 1
             more = self._detect(region_bgr[y0:y1, x0:x1], self.params.det_retry_limit_side_len)
             more = [q + np.array([x0, y0], np.float32) for q in more]
             found += [(q, None) for q in more if not _covered(q, [f for f, _ in found])]
+            self._trace.retried += tuple(self._frame_box(q) for q in more)
         lines: list[Line] = []
         to_read: list[tuple[int, np.ndarray, np.ndarray | None]] = []
         for quad, clipped in found:
@@ -196,6 +238,8 @@ class RegionReader:
             else:
                 to_read.append((len(lines), quad, clipped))
                 lines.append(Line("", 0.0, frame_quad))
+        slots = {slot for slot, *_ in to_read}
+        self._trace.reused = tuple(ln for i, ln in enumerate(lines) if i not in slots)
         if not to_read:
             return tuple(lines)
         width = region_bgr.shape[1]
@@ -213,18 +257,25 @@ class RegionReader:
                     (text, confidence, quad), (*next(as_detected), clipped)
                 )
             lines[slot] = Line(text.strip(), round(float(confidence), 4), self._frame_quad(quad))
+        self._trace.recognised = tuple(lines[slot] for slot in sorted(slots))
         return tuple(lines)
+
+    def _frame_box(self, quad: np.ndarray) -> Box:
+        x0, y0, x1, y1 = _bounds(quad)
+        return x0, y0 + self.top, x1, y1 + self.top
 
     def _frame_quad(self, quad: np.ndarray) -> tuple[tuple[float, float], ...]:
         return tuple((float(x), float(y) + self.top) for x, y in quad)
 
     def _detect(self, region_bgr: np.ndarray, limit_side_len: int) -> list[np.ndarray]:
         tallest = MAX_LINE_SHARE * self.frame_height
-        return [
-            q
-            for q in order_quads(self.engine.detect(region_bgr, limit_side_len))
-            if q[:, 1].max() - q[:, 1].min() <= tallest
-        ]
+        kept = []
+        for q in order_quads(self.engine.detect(region_bgr, limit_side_len)):
+            if q[:, 1].max() - q[:, 1].min() <= tallest:
+                kept.append(q)
+            else:
+                self._trace.dropped += ((self._frame_box(q), "taller than a text line"),)
+        return kept
 
     def _unexplained(
         self, sig: Signature, quads: list[np.ndarray], shape: tuple[int, int]
@@ -345,8 +396,12 @@ def _covered(quad: np.ndarray, quads: list[np.ndarray]) -> bool:
     return any(iou(_bounds(quad), _bounds(other)) > 0.3 for other in quads)
 
 
-def scan_frames(frames: Iterable[Frame], engine: OcrEngine, params: OcrParams) -> Scan:
-    """Read every frame's band search region and, every ``probe_interval_s``, the rest."""
+def scan_frames(
+    frames: Iterable[Frame], engine: OcrEngine, params: OcrParams, trace: bool = False
+) -> Scan:
+    """Read every frame's band search region and, every ``probe_interval_s``, the rest;
+    ``trace`` keeps a ``CheckTrace`` of every check in ``Scan.traces``."""
+    traces: list[CheckTrace] | None = [] if trace else None
     scan: Scan | None = None
     band = upper = None
     next_probe = 0.0
@@ -358,9 +413,11 @@ def scan_frames(frames: Iterable[Frame], engine: OcrEngine, params: OcrParams) -
         if scan is None:
             height, width = frame.image.shape[:2]
             top = min(height - 1, round(height * (1 - params.band_search)))
-            scan = Scan(width, height, top, stats=stats)
-            band = RegionReader(engine, (top, height), height, params, stats)
-            upper = RegionReader(engine, (0, top), height, params, stats) if top > 0 else None
+            scan = Scan(width, height, top, stats=stats, traces=traces)
+            band = RegionReader(engine, (top, height), height, params, stats, "band", traces)
+            upper = None
+            if top > 0:
+                upper = RegionReader(engine, (0, top), height, params, stats, "upper", traces)
         if frame.image.shape[:2] != (scan.height, scan.width):
             raise ValueError(f"frame {frame.index} changes size mid-video")
         stats.frames += 1
@@ -370,8 +427,9 @@ def scan_frames(frames: Iterable[Frame], engine: OcrEngine, params: OcrParams) -
             scan.upper.append(upper.read(frame.image, frame.t))
             next_probe = frame.t + params.probe_interval_s
         clock = time.perf_counter()
-    return scan if scan is not None else Scan(0, 0, 0, stats=stats)
+    return scan if scan is not None else Scan(0, 0, 0, stats=stats, traces=traces)
 
 
-def scan_video(path: Path, engine: OcrEngine, params: OcrParams) -> Scan:
-    return scan_frames(sample_frames(path, params.fps, params.max_side), engine, params)
+def scan_video(path: Path, engine: OcrEngine, params: OcrParams, trace: bool = False) -> Scan:
+    frames = sample_frames(path, params.fps, params.max_side)
+    return scan_frames(frames, engine, params, trace)
