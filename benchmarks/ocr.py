@@ -46,7 +46,7 @@ import pipeline  # noqa: E402,F401  (offline switches)
 from pipeline.frames import display_size, sample_frames, scaled_size  # noqa: E402
 from pipeline.params import OcrParams  # noqa: E402
 from pipeline.weights import MissingWeights  # noqa: E402
-from stages.ocr.assemble import cue_records, frame_reading, text_events  # noqa: E402
+from stages.ocr.assemble import cue_records, frame_reading  # noqa: E402
 from stages.ocr.cues import build_cues, has_content, normalise, similarity  # noqa: E402
 from stages.ocr.engines import (  # noqa: E402
     crop_line,
@@ -382,12 +382,9 @@ def glued_cues(cues, lines: list[EngineLine]) -> list[str]:
         for a in boxes:
             for b in boxes:
                 ha, hb = a[3] - a[1], b[3] - b[1]
-                same_row = min(a[3], b[3]) - max(a[1], b[1]) > 0
-                if (
-                    a is not b
-                    and same_row
-                    and (abs(a[3] - b[3]) > 0.5 * min(ha, hb) or max(ha, hb) > 1.8 * min(ha, hb))
-                ):
+                same_row = min(a[3], b[3]) - max(a[1], b[1]) > 0.5 * min(ha, hb)
+                apart = abs(a[3] - b[3]) > 0.5 * min(ha, hb) or max(ha, hb) > 1.8 * min(ha, hb)
+                if a is not b and same_row and apart:
                     bad = True
         if bad:
             glued.append(f"{cue.start:.2f}-{cue.end:.2f} {cue.text}")
@@ -402,13 +399,14 @@ def _share_inside(a, b) -> float:
 
 
 def audit_clip(clip: Path, params: OcrParams, models) -> dict:
-    """Lines the plain engine reads (confidence >= 0.9, >= 0.5 s) that the stage's ``.srt``
-    lacks, each with its frame time and the step that dropped it (``explain.dropped_by``); lines
-    the stage filed as other on-screen text instead (watermarks, captions: listed, not lost);
-    and glued cues."""
+    """Every line the plain engine reads (confidence >= 0.9, >= 0.5 s) that the stage's ``.srt``
+    lacks, with its frame time and the step that dropped it (``explain.dropped_by``): ``lost``
+    where the stage never read it (band search, change check, detector, recogniser, cue
+    assembly), ``filed_as_other_text`` where it read the line and classified it as other
+    on-screen text (a watermark, a caption, a tilted word: in the ``.json``, by design not in
+    the ``.srt``; listed so a person can check). And the glued cues."""
     ex = trace_video(clip, params, models)
     cues = ex.cues
-    events = text_events(ex.scan, ex.tracks, params)
     lines = [
         ln
         for ln in plain_lines(clip, params, models)
@@ -419,29 +417,22 @@ def audit_clip(clip: Path, params: OcrParams, models) -> dict:
         start, end = line.times[0], line.times[-1] + 0.5 / params.fps
         if any(c.start < end and c.end > start and _in_text(line.text, c.text) for c in cues):
             continue
-        event = next(
-            (e for e in events if e.start < end and e.end > start and _in_text(line.text, e.text)),
-            None,
-        )
-        if event is not None:
-            other.append(f"{start:.2f}-{end:.2f} {line.text} ({event.kind})")
-            continue
         missed = [
             t
             for t in line.times
             if not any(c.start <= t < c.end and _in_text(line.text, c.text) for c in cues)
         ]
         t = missed[len(missed) // 2]
-        lost.append(
-            {
-                "text": line.text,
-                "confidence": round(line.confidence, 3),
-                "t": round(t, 3),
-                "seconds": round(line.seconds(params.fps), 2),
-                "box": [round(v) for v in line.box],
-                "step": dropped_by(ex, t, line.box, line.text),
-            }
-        )
+        step = dropped_by(ex, t, line.box, line.text)
+        row = {
+            "text": line.text,
+            "confidence": round(line.confidence, 3),
+            "t": round(t, 3),
+            "seconds": round(line.seconds(params.fps), 2),
+            "box": [round(v) for v in line.box],
+            "step": step,
+        }
+        (other if step.startswith("classification") else lost).append(row)
     return {
         "engine_lines": len(lines),
         "lost": lost,

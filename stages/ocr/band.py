@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stages.ocr.cues import has_content, similarity
-from stages.ocr.scan import Box, Check, Line, iou
+from stages.ocr.scan import MAX_TILT, Box, Check, Line, iou, tilt_degrees
 
 SAME_PLACE_IOU = 0.8  # a line this well aligned with a track continues it even if OCR wavers
 SAME_PLACE_TEXT = 0.5
@@ -157,7 +157,8 @@ def learn_band(tracks: list[Track], height: int) -> tuple[int, int] | None:
 
 
 def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None, width: int) -> None:
-    """Non-static band tracks centred vertically inside ``band`` are subtitle candidates. A cue
+    """Non-static, upright (``scan.MAX_TILT``) band tracks centred vertically inside ``band``
+    are subtitle candidates. A cue
     holds subtitle lines only, told apart by geometry before any text is merged: when some
     candidates' rows are horizontally centred (the usual subtitle layout), a candidate is a
     subtitle only if its row is centred too and its line height is within ``HEIGHT_RATIO`` of
@@ -166,13 +167,17 @@ def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None, width: int
     same check, so a subtitle the detector split into two boxes is still one centred row."""
     if band is None:
         return
-    candidates = [
-        t
-        for t in tracks
-        if t.region == "band"
-        and t.kind != "watermark"
-        and band[0] <= (t.box[1] + t.box[3]) / 2 <= band[1]
-    ]
+    candidates = []
+    for t in tracks:
+        if t.region != "band" or t.kind == "watermark":
+            continue
+        if not band[0] <= (t.box[1] + t.box[3]) / 2 <= band[1]:
+            continue
+        tilt = statistics.median(tilt_degrees(line.quad) for _, line in t.observations)
+        if tilt > MAX_TILT:
+            t.why = f"tilted {tilt:.1f} degrees: subtitle lines are upright"
+            continue
+        candidates.append(t)
     by_check: dict[int, list[Line]] = {}
     for track in candidates:
         for ci, line in track.observations:

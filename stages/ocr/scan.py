@@ -23,12 +23,14 @@ from pipeline.frames import Frame, sample_frames
 from pipeline.params import OcrParams
 from stages.ocr.change import (
     Signature,
+    has_text_run,
     lost_share,
     new_text,
     per_column,
     same_size,
     settled,
     signature,
+    text_left,
     vanished,
 )
 from stages.ocr.cues import has_content, normalise
@@ -36,8 +38,13 @@ from stages.ocr.engines import OcrEngine, crop_line, order_quads, widen_quads
 
 Box = tuple[float, float, float, float]
 REUSE_IOU = 0.6  # a detected line this close to a line read last time may keep its reading
+REUSE_COVER = 0.9  # ... if it also spans this share of that line (not a piece of it)
 MAX_LINE_SHARE = 0.2  # taller "lines" are picture texture the detector mistook for text
 MAX_WINDOWS = 4  # second looks per check; beyond this one window covers them all
+MAX_TILT = 2.5  # degrees: subtitle lines are upright; text tilted more is picture content
+SAME_HEIGHT = 1.35  # pieces of one line: heights within this factor ...
+BASELINE_SHARE = 0.3  # ... bottoms within this share of the height ...
+SPLIT_GAP = 0.5  # ... and a gap under this share of the height (a space is about 0.3)
 
 
 @dataclass(frozen=True)
@@ -175,15 +182,17 @@ class RegionReader:
             return "changed"
         text = [line for line in self._lines if self._is_text(line)]
         boxes = [self._local(line.box) for line in text]
-        trace.new_per_column = per_column(self._new_text(sig, boxes), sig)
-        if trace.new_per_column > self.params.change_new:
+        blobs = self._new_text(sig, boxes)
+        trace.new_per_column = per_column(blobs, sig)
+        if trace.new_per_column > self.params.change_new or has_text_run(blobs):
             trace.why = "new text-like strokes outside the known lines"
             return "changed"
         prev = self._prev
         if prev is not None and prev is not ref and same_size(prev, sig):
             self.stats.settle_checks += 1
-            trace.settled_per_column = per_column(settled(ref, prev, sig, boxes), sig)
-            if trace.settled_per_column > self.params.change_new:
+            still = settled(ref, prev, sig, boxes)
+            trace.settled_per_column = per_column(still, sig)
+            if trace.settled_per_column > self.params.change_new or has_text_run(still):
                 trace.why = "new content holding still outside the known lines"
                 return "changed"
         lost = [line for line in text if self._lost(line, sig)]
@@ -191,9 +200,15 @@ class RegionReader:
         if not lost:
             trace.why = "no new strokes and the known lines kept theirs"
             return "same"
-        gone = all(vanished(ref, sig, self._local(line.box)) for line in lost)
-        trace.why = "lost lines left plain picture" if gone else "known lines changed"
-        return "gone" if gone else "changed"
+        if any(not vanished(ref, sig, self._local(line.box)) for line in lost):
+            trace.why = "known lines changed"
+            return "changed"
+        kept = [self._local(line.box) for line in text if line not in lost]
+        if self._new_text(sig, kept) or any(text_left(sig, self._local(ln.box)) for ln in lost):
+            trace.why = "lost lines, and new text-like strokes where they were"
+            return "changed"
+        trace.why = "lost lines left plain picture"
+        return "gone"
 
     def _lost(self, line: Line, sig: Signature) -> bool:
         return lost_share(self._ref, sig, self._local(line.box)) > self.params.change_lost
@@ -270,7 +285,7 @@ class RegionReader:
     def _detect(self, region_bgr: np.ndarray, limit_side_len: int) -> list[np.ndarray]:
         tallest = MAX_LINE_SHARE * self.frame_height
         kept = []
-        for q in order_quads(self.engine.detect(region_bgr, limit_side_len)):
+        for q in join_split_lines(order_quads(self.engine.detect(region_bgr, limit_side_len))):
             if q[:, 1].max() - q[:, 1].min() <= tallest:
                 kept.append(q)
             else:
@@ -317,16 +332,60 @@ class RegionReader:
     def _reading_still_valid(
         self, quad: tuple[tuple[float, float], ...], sig: Signature
     ) -> Line | None:
-        """The earlier line at this place whose strokes did not change, if any."""
+        """The earlier line at this place whose strokes did not change, if any. The detected box
+        must span the earlier line: a piece of it (the detector split the line this time) is
+        read anew, or the whole earlier reading would be repeated beside the other piece."""
         if self._ref is None or not same_size(self._ref, sig):
             return None
         box = Line("", 0.0, quad).box
         for line in self._lines:
-            if iou(line.box, box) >= REUSE_IOU:
+            if iou(line.box, box) >= REUSE_IOU and covered_share(line.box, box) >= REUSE_COVER:
                 if lost_share(self._ref, sig, self._local(line.box)) <= self.params.change_lost:
                     return line
                 return None
         return None
+
+
+def tilt_degrees(quad) -> float:
+    """Angle of a quad's top edge from the horizontal, in degrees (0 for upright text)."""
+    (x0, y0), (x1, y1) = quad[0], quad[1]
+    return abs(float(np.degrees(np.arctan2(y1 - y0, max(x1 - x0, 1e-6)))))
+
+
+def join_split_lines(quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Quads (in reading order) where the detector split one line in two, joined: neighbours on
+    a row that overlap or nearly touch (a gap under ``SPLIT_GAP`` of their height), upright and
+    of one height on one baseline. Read apart, each piece is read with the other's edge and
+    the overlap twice. Text that differs in tilt, height or baseline is not joined."""
+    out: list[np.ndarray] = []
+    for quad in quads:
+        if out and _same_line(out[-1], quad):
+            x0, y0, x1, y1 = (*np.minimum(_bounds(out[-1])[:2], _bounds(quad)[:2]),
+                              *np.maximum(_bounds(out[-1])[2:], _bounds(quad)[2:]))  # fmt: skip
+            out[-1] = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+        else:
+            out.append(quad)
+    return out
+
+
+def _same_line(a: np.ndarray, b: np.ndarray) -> bool:
+    ax0, ay0, ax1, ay1 = _bounds(a)
+    bx0, by0, _, by1 = _bounds(b)
+    ha, hb = ay1 - ay0, by1 - by0
+    low = max(min(ha, hb), 1.0)
+    return (
+        max(tilt_degrees(a), tilt_degrees(b)) <= MAX_TILT
+        and max(ha, hb) <= SAME_HEIGHT * low
+        and abs(ay1 - by1) <= BASELINE_SHARE * low
+        and bx0 - ax1 <= SPLIT_GAP * low
+        and ax0 < bx0
+    )
+
+
+def covered_share(a: Box, b: Box) -> float:
+    """Share of ``a``'s width that ``b`` spans."""
+    width = a[2] - a[0]
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) / width if width > 0 else 0.0
 
 
 def merge_windows(windows: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
