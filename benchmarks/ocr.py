@@ -15,6 +15,18 @@ near-duplicate neighbouring cues.
 
 Results are merged into benchmarks/results/ocr.json by backend, so ``--backends paddleocr``
 alone refreshes that backend's numbers and keeps the others.
+
+The self-audit (issue 28, ``audit_clip``): the plain engine (rapidocr at its defaults, whole
+frame) on every frame the stage samples of each shared clip; every line it reads with
+confidence >= 0.9 for >= 0.5 s that the ``.srt`` lacks is listed with its frame time and the
+step that dropped it, and cues holding text off the subtitle row are listed as glued. Its
+figures, with the rapidocr CER and CPU per video-minute of the same run, go under
+``audit.<label>``; the issue-28 figures were made with
+
+    .venv/bin/python benchmarks/ocr.py --backends rapidocr --seconds 30 --repeat 1 --no-naive \
+        --label after
+
+(``--label before`` on the commit before the fixes).
 """
 
 from __future__ import annotations
@@ -118,8 +130,9 @@ def evaluate(cues: list[Span], script: list[TextSpan]) -> dict:
 
 
 def hard_case_clips(work: Path) -> dict[str, tuple[Path, list[TextSpan], list[str]]]:
-    """The two generated hard cases of issue 20: (clip, subtitles, words that must not reach a
-    cue)."""
+    """The generated hard cases of issues 20 and 28 (``tests/stages/ocr/hard_cases.py``):
+    (clip, subtitles, words that must not reach a cue)."""
+    tilted = hard_cases.TILT_SUBTITLES, [hard_cases.TILTED_WORD.text]
     return {
         "light_busy_background": (
             hard_cases.light_background_clip(work / "hard-light.mp4"),
@@ -130,6 +143,19 @@ def hard_case_clips(work: Path) -> dict[str, tuple[Path, list[TextSpan], list[st
             hard_cases.shirt_word_clip(work / "hard-shirt.mp4"),
             hard_cases.SHIRT_SUBTITLES,
             [hard_cases.SHIRT_WORD.text],
+        ),
+        "letterbox_short_lines": (
+            hard_cases.letterbox_clip(work / "hard-letterbox.mp4"),
+            hard_cases.FILM_SUBTITLES,
+            [],
+        ),
+        "tilted_word_touching_line": (
+            hard_cases.tilted_word_clip(work / "hard-tilt-touching.mp4", 25, 50, 0.4),
+            *tilted,
+        ),
+        "tilted_word_centred_above": (
+            hard_cases.tilted_word_clip(work / "hard-tilt-centred.mp4", 8, 38, 0.5),
+            *tilted,
         ),
     }
 

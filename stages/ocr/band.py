@@ -12,7 +12,8 @@ track votes for the rows it covers; the band is the run of rows around the most-
 keep at least ``BAND_VOTE_SHARE`` of its votes, bridging gaps up to one line height (so the two
 lines of bilingual subtitles form one band). Tracks centred inside the band are subtitles; the
 rest (captions, name tags, tickers) are other on-screen text, and so is band text that breaks
-the subtitle layout: a row off the centre or of another size (``mark_subtitles``).
+the subtitle layout: tilted text (a word printed on a shirt), a row off the centre or of another
+size (``mark_subtitles``). Each track keeps the reason for its kind (``Track.why``).
 """
 
 from __future__ import annotations

@@ -110,7 +110,13 @@ def explain_at(ex: Explained, t: float) -> list[str]:
         if trace.lost:
             out.append(f"  lines whose strokes changed: {list(trace.lost)}")
         if trace.verdict in ("same", "gone"):
-            out.append("  detector: not run (the last reading holds)")
+            runs = [
+                tr.t
+                for tr in ex.scan.traces or []
+                if tr.region == trace.region and tr.t < ft and tr.verdict == "changed"
+            ]
+            since = f"; it last ran at {runs[-1]:.3f} s" if runs else ""
+            out.append(f"  detector: not run (the last reading holds{since})")
             continue
         out.append(
             f"  detector: {len(trace.detected)} boxes {[_fmt_box(b) for b in trace.detected]}"

@@ -8,6 +8,11 @@ then only lines that are new or changed are recognised (an unchanged line keeps 
 When lines merely vanished (their strokes are gone and nothing new appeared), the detector is
 not needed either.
 This is where the speed comes from: most sampled frames show the same subtitle as the last one.
+
+Pieces of one line that the detector split (neighbours on one row, upright, of one height on
+one baseline, overlapping or nearly touching) are joined before recognition
+(``join_split_lines``), and an earlier reading is kept only by a box that spans its line. With
+``trace`` every check leaves a ``CheckTrace`` (``chfen ocr explain`` prints them).
 """
 
 from __future__ import annotations
