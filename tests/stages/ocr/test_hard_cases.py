@@ -54,8 +54,8 @@ def test_every_short_line_of_small_type_in_a_letterboxed_film_frame_is_read(tmp_
     document = read_text(clip, "film", OcrParams(), models)
     cues, match = _match(document, hard_cases.FILM_SUBTITLES)
     found = {ref.text for ref, _ in match.pairs}
-    # before issue 28 the 4-character line replacing the long one and the 2-character line
-    # after the pause were never read
+    # before issue 28 the 2-character line after the pause was never read (the 4-character
+    # line replacing the long one at its place: test_change.py, on drawn frames)
     assert {"好不好啊", "走吧"} <= found, [c.text for c in cues]
     assert not match.spurious, [c.text for c in cues]
 
