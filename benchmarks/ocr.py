@@ -47,7 +47,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from rapidfuzz import fuzz
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "stages" / "ocr")]
@@ -66,7 +65,7 @@ from stages.ocr.engines import (  # noqa: E402
     order_quads,
     resolve_models,
 )
-from stages.ocr.explain import dropped_by, trace_video  # noqa: E402
+from stages.ocr.explain import dropped_by, holds, trace_video  # noqa: E402
 from stages.ocr.quality import (  # noqa: E402
     Span,
     character_error_rate,
@@ -294,7 +293,6 @@ def real_clips(backend: str, params: OcrParams) -> dict:
 
 AUDIT_CONFIDENCE = 0.9  # engine lines at least this confident ...
 AUDIT_MIN_S = 0.5  # ... on screen at least this long must reach the output
-AUDIT_FOUND = 80  # rapidfuzz partial ratio: the line is (a reading of) part of the cue
 AUDIT_CLIPS = ("rapidvideocr/1.mp4", "rapidvideocr/test_a.mp4", "vsr/test.mp4", "vsr/test2.mp4")
 
 
@@ -371,16 +369,6 @@ def plain_lines(clip: Path, params: OcrParams, models) -> list[EngineLine]:
     return sorted(done + open_lines, key=lambda ln: ln.times[0])
 
 
-def _in_text(line: str, text: str) -> bool:
-    """Whether ``text`` holds ``line`` whole: some run of ``text`` as long as the line matches
-    it (rapidfuzz ratio >= ``AUDIT_FOUND``); a cue holding only part of the line does not."""
-    a, b = normalise(line), normalise(text)
-    if not a:
-        return True
-    runs = [b[i : i + len(a)] for i in range(max(len(b) - len(a), 0) + 1)]
-    return max(fuzz.ratio(a, run) for run in runs) >= AUDIT_FOUND
-
-
 def glued_cues(cues, lines: list[EngineLine]) -> list[str]:
     """Cues holding text that is not one subtitle row: a cue line with two engine lines on
     different rows inside it, or one row of the cue whose lines do not share a baseline and a
@@ -441,12 +429,12 @@ def audit_clip(clip: Path, params: OcrParams, models) -> dict:
     lost, other = [], []
     for line in lines:
         start, end = line.times[0], line.times[-1] + 0.5 / params.fps
-        if any(c.start < end and c.end > start and _in_text(line.text, c.text) for c in cues):
+        if any(c.start < end and c.end > start and holds(c.text, line.text) for c in cues):
             continue
         missed = [
             t
             for t in line.times
-            if not any(c.start <= t < c.end and _in_text(line.text, c.text) for c in cues)
+            if not any(c.start <= t < c.end and holds(c.text, line.text) for c in cues)
         ]
         t = missed[len(missed) // 2]
         step = dropped_by(ex, t, line.box, line.text)

@@ -20,7 +20,7 @@ from stages.ocr.cues import Cue, normalise, similarity
 from stages.ocr.engines import ModelFiles, load_engine
 from stages.ocr.scan import Box, CheckTrace, Line, Scan, scan_video
 
-SAME_TEXT = 0.6  # a stage reading this similar to a line is that line, read imperfectly
+FOUND = 0.8  # rapidfuzz ratio of a line against a run of a reading: the reading holds it
 
 
 @dataclass
@@ -70,6 +70,17 @@ def trace_video(path: Path, params: OcrParams, models: ModelFiles, threads: int 
     scan = scan_video(Path(path), load_engine(models, threads), params, trace=True)
     tracks, band = classify(scan, params)
     return Explained(scan, tracks, band, subtitle_cues(scan, tracks, params), params)
+
+
+def holds(reading: str, line: str) -> bool:
+    """Whether ``reading`` holds ``line`` whole: some run of it as long as the line matches
+    the line (rapidfuzz ratio >= ``FOUND``; whitespace ignored). A reading holding only part of
+    the line does not."""
+    a, b = normalise(line), normalise(reading)
+    if not a:
+        return True
+    runs = [b[i : i + len(a)] for i in range(max(len(b) - len(a), 0) + 1)]
+    return max(similarity(a, run) for run in runs) >= FOUND
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -158,11 +169,7 @@ def dropped_by(ex: Explained, t: float, box: Box, text: str) -> str:
         for ln in ex.lines_at(region, index)
         if _overlap(ln.box, box) > 0.3 or _overlap(box, ln.box) > 0.3
     ]
-    match = [
-        ln
-        for ln in held
-        if similarity(ln.text, text) >= SAME_TEXT or normalise(text) in normalise(ln.text)
-    ]
+    match = [ln for ln in held if holds(ln.text, text)]
     if not held:
         traces = [tr for tr in ex.traces_at(index) if tr.region == region]
         ran = [
