@@ -190,6 +190,12 @@ def dropped_by(ex: Explained, t: float, box: Box, text: str) -> str:
             )
         return "detector: no box found on the line"
     if not match:
+        tracks = [ex.track_of(region, index, ln) for ln in held]
+        if all(t is not None and t.kind != "subtitle" for t in tracks):
+            # other on-screen text read otherwise (a logo's icon read as a character): it was
+            # never going to the .srt, whatever its reading
+            kinds = "; ".join(dict.fromkeys(f"{t.kind} ({t.why})" for t in tracks))
+            return f"classification: {kinds}; read as {[ln.text for ln in held]}"
         return f"recogniser: read as {[ln.text for ln in held]}"
     track = ex.track_of(region, index, match[0])
     if track is None:
