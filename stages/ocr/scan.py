@@ -179,8 +179,10 @@ class RegionReader:
 
     def _change(self, sig: Signature) -> str:
         """``same``: the last reading holds. ``gone``: some lines vanished, leaving plain
-        picture, and nothing new appeared (no detector needed). ``changed``: anything else,
-        and always for the first check."""
+        picture (no strokes where they were still cluster like text: a shorter line shown in
+        a longer one's place leaves too few strokes to count as that line, yet it is text), and
+        nothing new appeared (no detector needed). ``changed``: anything else, and always for
+        the first check. The verdict and its reason go to the check's trace."""
         ref, trace = self._ref, self._trace
         if ref is None or not same_size(ref, sig):
             trace.why = "first check of the region"
