@@ -58,6 +58,7 @@ from pipeline.frames import display_size, sample_frames, scaled_size  # noqa: E4
 from pipeline.params import OcrParams  # noqa: E402
 from pipeline.weights import MissingWeights  # noqa: E402
 from stages.ocr.assemble import cue_records, frame_reading  # noqa: E402
+from stages.ocr.band import HEIGHT_RATIO  # noqa: E402
 from stages.ocr.cues import build_cues, has_content, normalise, similarity  # noqa: E402
 from stages.ocr.engines import (  # noqa: E402
     crop_line,
@@ -72,7 +73,7 @@ from stages.ocr.quality import (  # noqa: E402
     match_cues,
     near_duplicate_neighbours,
 )
-from stages.ocr.scan import Line, iou  # noqa: E402
+from stages.ocr.scan import MAX_TILT, Line, iou, tilt_degrees  # noqa: E402
 from stages.ocr.stage import read_text  # noqa: E402
 from tests.stages.ocr import hard_cases  # noqa: E402
 
@@ -370,7 +371,8 @@ def plain_lines(clip: Path, params: OcrParams, models) -> list[EngineLine]:
 
 
 def glued_cues(cues, lines: list[EngineLine]) -> list[str]:
-    """Cues holding text that is not one subtitle row: a cue line with two engine lines on
+    """Cues holding text that is not a subtitle line: a tilted cue line, cue lines whose heights
+    differ by more than ``band.HEIGHT_RATIO``, a cue line with two engine lines on
     different rows inside it, or one row of the cue whose lines do not share a baseline and a
     height (a tilted or bigger word beside the subtitle)."""
     glued = []
@@ -380,7 +382,10 @@ def glued_cues(cues, lines: list[EngineLine]) -> list[str]:
              max(p[0] for p in ln.quad), max(p[1] for p in ln.quad))
             for ln in cue.lines
         ]  # fmt: skip
-        bad = False
+        heights = [b[3] - b[1] for b in boxes]
+        bad = any(tilt_degrees(ln.quad) > MAX_TILT for ln in cue.lines) or (
+            bool(heights) and max(heights) > HEIGHT_RATIO * max(min(heights), 1.0)
+        )
         for box in boxes:
             inside = [
                 el.box
@@ -390,8 +395,8 @@ def glued_cues(cues, lines: list[EngineLine]) -> list[str]:
                 and _share_inside(el.box, box) > 0.8
             ]
             centres = sorted((b[1] + b[3]) / 2 for b in inside)
-            heights = [b[3] - b[1] for b in inside]
-            if len(centres) > 1 and centres[-1] - centres[0] > 0.5 * min(heights):
+            row_heights = [b[3] - b[1] for b in inside]
+            if len(centres) > 1 and centres[-1] - centres[0] > 0.5 * min(row_heights):
                 bad = True
         for a in boxes:
             for b in boxes:
