@@ -15,11 +15,24 @@ near-duplicate neighbouring cues.
 
 Results are merged into benchmarks/results/ocr.json by backend, so ``--backends paddleocr``
 alone refreshes that backend's numbers and keeps the others.
+
+The self-audit (issue 28, ``audit_clip``): the plain engine (rapidocr at its defaults, whole
+frame) on every frame the stage samples of each shared clip; every line it reads with
+confidence >= 0.9 for >= 0.5 s that the ``.srt`` lacks is listed with its frame time and the
+step that dropped it, and cues holding text off the subtitle row are listed as glued. Its
+figures, with the rapidocr CER and CPU per video-minute of the same run, go under
+``audit.<label>``; the issue-28 figures were made with
+
+    .venv/bin/python benchmarks/ocr.py --backends rapidocr --seconds 30 --repeat 1 --no-naive \
+        --label after
+
+(``--label before`` on the commit before the fixes).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -28,6 +41,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,24 +54,26 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "stages" / "ocr")]
 from ocr_synthetic import TextSpan, font_path, news_script, subtitle_video  # noqa: E402
 
 import pipeline  # noqa: E402,F401  (offline switches)
-from pipeline.frames import sample_frames  # noqa: E402
+from pipeline.frames import display_size, sample_frames, scaled_size  # noqa: E402
 from pipeline.params import OcrParams  # noqa: E402
 from pipeline.weights import MissingWeights  # noqa: E402
-from stages.ocr.assemble import frame_reading  # noqa: E402
-from stages.ocr.cues import build_cues, normalise  # noqa: E402
+from stages.ocr.assemble import cue_records, frame_reading  # noqa: E402
+from stages.ocr.band import HEIGHT_RATIO  # noqa: E402
+from stages.ocr.cues import build_cues, has_content, normalise, similarity  # noqa: E402
 from stages.ocr.engines import (  # noqa: E402
     crop_line,
     load_engine,
     order_quads,
     resolve_models,
 )
+from stages.ocr.explain import dropped_by, holds, trace_video  # noqa: E402
 from stages.ocr.quality import (  # noqa: E402
     Span,
     character_error_rate,
     match_cues,
     near_duplicate_neighbours,
 )
-from stages.ocr.scan import Line  # noqa: E402
+from stages.ocr.scan import MAX_TILT, Line, iou, tilt_degrees  # noqa: E402
 from stages.ocr.work import read_text  # noqa: E402
 from tests.stages.ocr import hard_cases  # noqa: E402
 
@@ -114,8 +130,9 @@ def evaluate(cues: list[Span], script: list[TextSpan]) -> dict:
 
 
 def hard_case_clips(work: Path) -> dict[str, tuple[Path, list[TextSpan], list[str]]]:
-    """The two generated hard cases of issue 20: (clip, subtitles, words that must not reach a
-    cue)."""
+    """The generated hard cases of issues 20 and 28 (``tests/stages/ocr/hard_cases.py``):
+    (clip, subtitles, words that must not reach a cue)."""
+    tilted = hard_cases.TILT_SUBTITLES, [hard_cases.TILTED_WORD.text]
     return {
         "light_busy_background": (
             hard_cases.light_background_clip(work / "hard-light.mp4"),
@@ -126,6 +143,19 @@ def hard_case_clips(work: Path) -> dict[str, tuple[Path, list[TextSpan], list[st
             hard_cases.shirt_word_clip(work / "hard-shirt.mp4"),
             hard_cases.SHIRT_SUBTITLES,
             [hard_cases.SHIRT_WORD.text],
+        ),
+        "letterbox_short_lines": (
+            hard_cases.letterbox_clip(work / "hard-letterbox.mp4"),
+            hard_cases.FILM_SUBTITLES,
+            [],
+        ),
+        "tilted_word_touching_line": (
+            hard_cases.tilted_word_clip(work / "hard-tilt-touching.mp4", 25, 50, 0.4),
+            *tilted,
+        ),
+        "tilted_word_centred_above": (
+            hard_cases.tilted_word_clip(work / "hard-tilt-centred.mp4", 8, 38, 0.5),
+            *tilted,
         ),
     }
 
@@ -260,6 +290,208 @@ def real_clips(backend: str, params: OcrParams) -> dict:
     return out
 
 
+# --- the self-audit: the plain engine on every sampled frame against the stage's .srt ---
+
+AUDIT_CONFIDENCE = 0.9  # engine lines at least this confident ...
+AUDIT_MIN_S = 0.5  # ... on screen at least this long must reach the output
+AUDIT_CLIPS = ("rapidvideocr/1.mp4", "rapidvideocr/test_a.mp4", "vsr/test.mp4", "vsr/test2.mp4")
+
+
+@functools.cache
+def plain_engine(det: Path, rec: Path):
+    """rapidocr's whole pipeline at its defaults (detector input's shorter side at least 736,
+    angle classifier on), with the stage's PP-OCRv6 model files."""
+    from rapidocr import RapidOCR
+
+    return RapidOCR(
+        params={"Det.model_path": str(det), "Rec.model_path": str(rec), "Global.log_level": "error"}
+    )
+
+
+@dataclass
+class EngineLine:
+    """One line the plain engine read, followed over consecutive sampled frames."""
+
+    text: str
+    confidence: float
+    box: tuple[float, float, float, float]  # in the stage's frame pixels
+    times: list[float]
+
+    def seconds(self, fps: float) -> float:
+        return self.times[-1] - self.times[0] + 1 / fps
+
+
+def plain_lines(clip: Path, params: OcrParams, models) -> list[EngineLine]:
+    """Every line the plain engine reads with confidence >= ``AUDIT_CONFIDENCE`` on the whole
+    frame (native size) of every frame the stage samples, linked over consecutive frames (same
+    place, near-identical text)."""
+    engine = plain_engine(models.det, models.rec)
+    open_lines: list[EngineLine] = []
+    done: list[EngineLine] = []
+    previous_t = None
+    stage_w, _ = scaled_size(*display_size(clip)[:2], params.max_side)
+    for frame in sample_frames(clip, params.fps):
+        scale = stage_w / frame.image.shape[1]
+        out = engine(np.ascontiguousarray(frame.image[:, :, ::-1]))
+        found = []
+        for quad, text, score in zip(out.boxes if out.boxes is not None else [], out.txts or (),
+                                     out.scores or (), strict=True):  # fmt: skip
+            if score < AUDIT_CONFIDENCE or not has_content(text):
+                continue
+            q = np.asarray(quad, np.float32) * scale
+            box = (
+                float(q[:, 0].min()),
+                float(q[:, 1].min()),
+                float(q[:, 0].max()),
+                float(q[:, 1].max()),
+            )
+            found.append((text, float(score), box))
+        still = []
+        for text, score, box in found:
+            match = next(
+                (
+                    ln
+                    for ln in open_lines
+                    if ln.times[-1] == previous_t
+                    and iou(ln.box, box) >= 0.3
+                    and similarity(ln.text, text) >= params.merge_similarity
+                ),
+                None,
+            )
+            if match is None:
+                match = EngineLine(text, score, box, [])
+            elif score > match.confidence:
+                match.text, match.confidence, match.box = text, score, box
+            match.times.append(frame.t)
+            still.append(match)
+        done += [ln for ln in open_lines if ln not in still]
+        open_lines = still
+        previous_t = frame.t
+    return sorted(done + open_lines, key=lambda ln: ln.times[0])
+
+
+def glued_cues(cues, lines: list[EngineLine]) -> list[str]:
+    """Cues holding text that is not a subtitle line: a tilted cue line, cue lines whose heights
+    differ by more than ``band.HEIGHT_RATIO``, a cue line with two engine lines on
+    different rows inside it, or one row of the cue whose lines do not share a baseline and a
+    height (a tilted or bigger word beside the subtitle)."""
+    glued = []
+    for cue in cues:
+        boxes = [
+            (min(p[0] for p in ln.quad), min(p[1] for p in ln.quad),
+             max(p[0] for p in ln.quad), max(p[1] for p in ln.quad))
+            for ln in cue.lines
+        ]  # fmt: skip
+        heights = [b[3] - b[1] for b in boxes]
+        bad = any(tilt_degrees(ln.quad) > MAX_TILT for ln in cue.lines) or (
+            bool(heights) and max(heights) > HEIGHT_RATIO * max(min(heights), 1.0)
+        )
+        for box in boxes:
+            inside = [
+                el.box
+                for el in lines
+                if el.times[0] <= cue.end
+                and el.times[-1] >= cue.start
+                and _share_inside(el.box, box) > 0.8
+            ]
+            centres = sorted((b[1] + b[3]) / 2 for b in inside)
+            row_heights = [b[3] - b[1] for b in inside]
+            if len(centres) > 1 and centres[-1] - centres[0] > 0.5 * min(row_heights):
+                bad = True
+        for a in boxes:
+            for b in boxes:
+                ha, hb = a[3] - a[1], b[3] - b[1]
+                same_row = min(a[3], b[3]) - max(a[1], b[1]) > 0.5 * min(ha, hb)
+                apart = abs(a[3] - b[3]) > 0.5 * min(ha, hb) or max(ha, hb) > 1.8 * min(ha, hb)
+                if a is not b and same_row and apart:
+                    bad = True
+        if bad:
+            glued.append(f"{cue.start:.2f}-{cue.end:.2f} {cue.text}")
+    return glued
+
+
+def _share_inside(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return ix * iy / area if area > 0 else 0.0
+
+
+def audit_clip(clip: Path, params: OcrParams, models) -> dict:
+    """Every line the plain engine reads (confidence >= 0.9, >= 0.5 s) that the stage's ``.srt``
+    lacks, with its frame time and the step that dropped it (``explain.dropped_by``): ``lost``
+    where the stage never read it (band search, change check, detector, recogniser, cue
+    assembly), ``filed_as_other_text`` where it read the line and classified it as other
+    on-screen text (a watermark, a caption, a tilted word: in the ``.json``, by design not in
+    the ``.srt``; listed so a person can check). And the glued cues."""
+    ex = trace_video(clip, params, models)
+    cues = ex.cues
+    lines = [
+        ln
+        for ln in plain_lines(clip, params, models)
+        if ln.seconds(params.fps) >= AUDIT_MIN_S - 1e-9
+    ]
+    lost, other = [], []
+    for line in lines:
+        start, end = line.times[0], line.times[-1] + 0.5 / params.fps
+        if any(c.start < end and c.end > start and holds(c.text, line.text) for c in cues):
+            continue
+        missed = [
+            t
+            for t in line.times
+            if not any(c.start <= t < c.end and holds(c.text, line.text) for c in cues)
+        ]
+        t = missed[len(missed) // 2]
+        step = dropped_by(ex, t, line.box, line.text)
+        row = {
+            "text": line.text,
+            "confidence": round(line.confidence, 3),
+            "t": round(t, 3),
+            "seconds": round(line.seconds(params.fps), 2),
+            "box": [round(v) for v in line.box],
+            "step": step,
+        }
+        (other if step.startswith("classification") else lost).append(row)
+    return {
+        "engine_lines": len(lines),
+        "lost": lost,
+        "filed_as_other_text": other,
+        "glued": glued_cues(cue_records(cues), lines),
+        "cues": [f"{c.start:.2f}-{c.end:.2f} {c.text}" for c in cues],
+    }
+
+
+def audit_shared(params: OcrParams, backend: str = "rapidocr") -> dict:
+    """``audit_clip`` on every shared real clip (``AUDIT_CLIPS``), by clip name."""
+    if not SHARED.is_dir():
+        return {"skipped": f"{SHARED} is absent"}
+    models = resolve_models(backend, params.det_model_dir, params.rec_model_dir)
+    return {name: audit_clip(SHARED / name, params, models) for name in AUDIT_CLIPS}
+
+
+def audit_summary(results: dict, params: OcrParams) -> dict:
+    """The issue-28 figures of one run: the self-audit of every shared clip beside the rapidocr
+    backend's CER and CPU per video-minute on the generated clips and its hard cases."""
+    row = results["backends"].get("rapidocr", {})
+    wall = time.perf_counter()
+    audit = audit_shared(params)
+    return {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated": {
+            name: {k: clip[k] for k in ("cer", "cpu_s_per_video_minute", "missing", "spurious")}
+            for name, clip in row.get("clips", {}).items()
+        },
+        "hard_cases": {
+            name: {k: case[k] for k in ("cer", "lines_found", "n_reference", "glued", "spurious")}
+            for name, case in row.get("hard_cases", {}).items()
+        },
+        "shared_lost_lines": {n: len(a["lost"]) for n, a in audit.items() if "lost" in a},
+        "shared_glued_cues": {n: len(a["glued"]) for n, a in audit.items() if "glued" in a},
+        "shared": audit,
+        "audit_wall_s": round(time.perf_counter() - wall, 1),
+    }
+
+
 def environment() -> dict:
     import importlib.metadata
 
@@ -293,6 +525,10 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     parser.add_argument("--no-real", action="store_true", help="skip ../shared/data/ocr")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "chfen-ocr")
+    parser.add_argument(
+        "--label", default="after", help="the self-audit's figures go under audit.<label>"
+    )
+    parser.add_argument("--no-audit", action="store_true", help="skip the self-audit")
     args = parser.parse_args()
     if not font_path():
         sys.exit("the CJK font WenQuanYi Micro Hei is missing: apt-get install fonts-wqy-microhei")
@@ -375,6 +611,8 @@ def main() -> None:
         row["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
         results["backends"][backend] = row
     results["auto_backend"] = auto_backend(results["backends"])
+    if not args.no_audit:
+        results.setdefault("audit", {})[args.label] = audit_summary(results, params)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}; auto backend: {results['auto_backend']}")

@@ -24,6 +24,8 @@ annotate_app = typer.Typer(
     no_args_is_help=True, help="The annotation loop: next round's sheets, Label Studio round trip."
 )
 app.add_typer(annotate_app, name="annotate")
+ocr_app = typer.Typer(no_args_is_help=True, help="The ocr stage: why a line is or is not read.")
+app.add_typer(ocr_app, name="ocr")
 
 
 @params_app.command("check")
@@ -223,6 +225,29 @@ def mirror(
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1) from None
     typer.echo(f"mirror: {len(uploaded)} uploaded, {present} already at {root}")
+
+
+@ocr_app.command("explain")
+def ocr_explain(
+    video: Path = typer.Argument(..., exists=True, dir_okay=False, help="The clip to read."),
+    at: list[float] = typer.Option(..., help="Seconds into the clip; repeatable."),
+    params_file: Path = typer.Option(DEFAULT_PARAMS, "--params", help="Its ocr section is used."),
+) -> None:
+    """What the band search, change check, detector, recogniser and cue assembly did on the
+    sampled frame nearest each ``--at``: why a line is in the .srt or is missing."""
+    from stages.ocr.engines import resolve_models
+    from stages.ocr.explain import explain_at, trace_video
+
+    params = run_stage(lambda: load_params(params_file, section="ocr"))
+    cfg = params.ocr
+    models = run_stage(
+        lambda: resolve_models(
+            cfg.resolved_backend(params.profile), cfg.det_model_dir, cfg.rec_model_dir
+        )
+    )
+    explained = trace_video(video, cfg, models)
+    for seconds in at:
+        typer.echo("\n".join(explain_at(explained, seconds)))
 
 
 @app.command()

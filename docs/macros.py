@@ -434,12 +434,16 @@ def define_env(env: Any) -> None:
                 for k in ("detector", "faces_mtcnn", "decode_ffmpeg", "tracker_and_embedder")
             )
             recall, precision = st["mot17_recall_precision"]
+
+            def measured(value: object, digits: int) -> str:
+                return "not measured" if value is None else fmt(value, digits)
+
             rows.append(
                 [
                     label,
                     f"{fmt(recall, 3)} / {fmt(precision, 3)}",
-                    f"{fmt(st['mot17_tracker_mota_n_init_1'], 3)} / "
-                    f"{fmt(st['mot17_oracle_bound_mota'], 3)}",
+                    f"{measured(st['mot17_tracker_mota_n_init_1'], 3)} / "
+                    f"{measured(st['mot17_oracle_bound_mota'], 3)}",
                     f"{st['walking_unique_persons']}, {fmt(st['cpu_s_per_minute_of_video'], 1)} "
                     f"({by_part})",
                     st["walking_labelled_seconds"]["with_a_person_reported"],

@@ -12,7 +12,8 @@ track votes for the rows it covers; the band is the run of rows around the most-
 keep at least ``BAND_VOTE_SHARE`` of its votes, bridging gaps up to one line height (so the two
 lines of bilingual subtitles form one band). Tracks centred inside the band are subtitles; the
 rest (captions, name tags, tickers) are other on-screen text, and so is band text that breaks
-the subtitle layout: a row off the centre or of another size (``mark_subtitles``).
+the subtitle layout: tilted text (a word printed on a shirt), a row off the centre or of another
+size (``mark_subtitles``). Each track keeps the reason for its kind (``Track.why``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stages.ocr.cues import has_content, similarity
-from stages.ocr.scan import Box, Check, Line, iou
+from stages.ocr.scan import MAX_TILT, Box, Check, Line, iou, tilt_degrees
 
 SAME_PLACE_IOU = 0.8  # a line this well aligned with a track continues it even if OCR wavers
 SAME_PLACE_TEXT = 0.5
@@ -41,6 +42,7 @@ class Track:
     region: str  # "band" or "upper"
     observations: list[tuple[int, Line]] = field(default_factory=list)  # (check index, line)
     kind: str = "text"  # "subtitle", "watermark" or "text"
+    why: str = "outside the learned subtitle band"  # the reason for ``kind``
 
     @property
     def last(self) -> tuple[int, Line]:
@@ -114,6 +116,7 @@ def mark_static(tracks: list[Track], n_checks: int, share: float, width: int) ->
         if track.region == "band" and _centred(track, width) and not changing_band:
             continue
         track.kind = "watermark"
+        track.why = f"static: on screen in {track.n_checks} of {n_checks} checks"
 
 
 def _centred(track: Track, width: int) -> bool:
@@ -155,7 +158,8 @@ def learn_band(tracks: list[Track], height: int) -> tuple[int, int] | None:
 
 
 def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None, width: int) -> None:
-    """Non-static band tracks centred vertically inside ``band`` are subtitle candidates. A cue
+    """Non-static, upright (``scan.MAX_TILT``) band tracks centred vertically inside ``band``
+    are subtitle candidates. A cue
     holds subtitle lines only, told apart by geometry before any text is merged: when some
     candidates' rows are horizontally centred (the usual subtitle layout), a candidate is a
     subtitle only if its row is centred too and its line height is within ``HEIGHT_RATIO`` of
@@ -164,13 +168,17 @@ def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None, width: int
     same check, so a subtitle the detector split into two boxes is still one centred row."""
     if band is None:
         return
-    candidates = [
-        t
-        for t in tracks
-        if t.region == "band"
-        and t.kind != "watermark"
-        and band[0] <= (t.box[1] + t.box[3]) / 2 <= band[1]
-    ]
+    candidates = []
+    for t in tracks:
+        if t.region != "band" or t.kind == "watermark":
+            continue
+        if not band[0] <= (t.box[1] + t.box[3]) / 2 <= band[1]:
+            continue
+        tilt = statistics.median(tilt_degrees(line.quad) for _, line in t.observations)
+        if tilt > MAX_TILT:
+            t.why = f"tilted {tilt:.1f} degrees: subtitle lines are upright"
+            continue
+        candidates.append(t)
     by_check: dict[int, list[Line]] = {}
     for track in candidates:
         for ci, line in track.observations:
@@ -178,12 +186,16 @@ def mark_subtitles(tracks: list[Track], band: tuple[int, int] | None, width: int
     centred = [t for t in candidates if _row_offset(t, by_check, width) < CENTRED * width]
     if not centred:  # e.g. left-aligned subtitles: no layout to hold the candidates to
         for track in candidates:
-            track.kind = "subtitle"
+            track.kind, track.why = "subtitle", "in the band (no centred rows)"
         return
+    for track in candidates:
+        track.why = "in the band but its row is off the centre"
     reference = statistics.median(_height(t) for t in centred)
     for track in centred:
         if 1 / HEIGHT_RATIO <= _height(track) / reference <= HEIGHT_RATIO:
-            track.kind = "subtitle"
+            track.kind, track.why = "subtitle", "centred in the band, subtitle height"
+        else:
+            track.why = f"another height than the subtitle rows ({reference:.0f} px)"
 
 
 def _height(track: Track) -> float:

@@ -11,7 +11,9 @@ at most ``WORK_WIDTH`` wide):
   video; replaced or vanished text loses about half or more.
 - ``new``: stroke pixels outside the known lines that were not strokes before and whose grey
   level changed, counted only where they cluster like a run of text (``text_blobs``), per
-  column of the region: text appearing where there was none.
+  column of the region: text appearing where there was none. One cluster at least two
+  characters wide (``has_text_run``) counts whatever its share of the columns, so a short
+  line of small type is seen as surely as a long one.
 
 ``new`` is measured against both the last reading and the previous frame: the first catches
 text fading in over several frames, the second text appearing just after a scene cut (where,
@@ -42,6 +44,7 @@ GONE_SHARE = 0.25
 BLOB_MIN_AREA = 60  # working pixels of a closed cluster: about one small character
 BLOB_MIN_HEIGHT = 5
 BLOB_MIN_DENSITY = 0.2
+RUN_CHARS = 2  # a cluster this many heights wide is a run of text on its own
 _KERNEL = np.ones((3, 3), np.uint8)
 _LINE_KERNEL = np.ones((3, 9), np.uint8)  # joins the strokes of neighbouring characters
 Box = tuple[float, float, float, float]
@@ -98,6 +101,17 @@ def vanished(ref: Signature, cur: Signature, box: Box) -> bool:
     return bool(cur.strokes[rows, cols].sum() < GONE_SHARE * before.sum())
 
 
+def text_left(cur: Signature, box: Box) -> bool:
+    """Whether the strokes in ``box`` (region pixels) of ``cur`` still cluster like a run of
+    text: a shorter line shown where a longer one was. Its strokes lie where the old line's
+    were, so ``new_text`` (strokes that were not there before) cannot see it, and they are too
+    few for ``vanished`` to call the old line present."""
+    mask = np.zeros_like(cur.strokes)
+    window = _window(cur, box)
+    mask[window] = cur.strokes[window]
+    return bool(text_blobs(mask, cur.scale))
+
+
 def _fresh(ref: Signature | None, cur: Signature) -> np.ndarray:
     """Stroke pixels of ``cur`` that were not strokes in ``ref`` and changed grey level."""
     if ref is None:
@@ -109,20 +123,51 @@ def _fresh(ref: Signature | None, cur: Signature) -> np.ndarray:
 def text_blobs(mask: np.ndarray, scale: float) -> list[tuple[Box, int]]:
     """Clusters of stroke pixels shaped like a run of text: closed horizontally, at least as
     wide as tall, dense, not taller than a third of the region. Edges of moving picture content
-    are mostly long, thin or sparse and fail these tests. Boxes in region pixels, with their
-    stroke pixel counts."""
+    are mostly long, thin or sparse and fail these tests. A cluster that fails them is looked at
+    once more by its densest rows (``_dense_rows``): a line of text touching other strokes (a
+    tilted word printed just above it) is still a run of text there. Boxes in region pixels,
+    with their stroke pixel counts."""
     closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, _LINE_KERNEL)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(closed)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(closed)
     blobs = []
-    for x, y, w, h, area in stats[1:n]:
-        if area < BLOB_MIN_AREA or h < BLOB_MIN_HEIGHT or h > mask.shape[0] / 3 or w < 1.2 * h:
+    for i, (x, y, w, h, area) in enumerate(stats[1:n], start=1):
+        if area < BLOB_MIN_AREA:
             continue
-        count = int(mask[y : y + h, x : x + w].sum())
-        if count < BLOB_MIN_DENSITY * w * h:
-            continue
-        box = (x / scale, y / scale, (x + w) / scale, (y + h) / scale)
-        blobs.append((box, count))
+        found = _text_like(mask, x, y, w, h)
+        if found is None:
+            found = _dense_rows(mask, labels[y : y + h, x : x + w] == i, x, y)
+        if found is not None:
+            (bx, by, bw, bh), count = found
+            box = (bx / scale, by / scale, (bx + bw) / scale, (by + bh) / scale)
+            blobs.append((box, count))
     return blobs
+
+
+def _text_like(
+    mask: np.ndarray, x: int, y: int, w: int, h: int
+) -> tuple[tuple[int, int, int, int], int] | None:
+    """((x, y, w, h), stroke count) if that box of ``mask`` holds a text-shaped cluster."""
+    if h < BLOB_MIN_HEIGHT or h > mask.shape[0] / 3 or w < 1.2 * h:
+        return None
+    count = int(mask[y : y + h, x : x + w].sum())
+    if count < BLOB_MIN_DENSITY * w * h:
+        return None
+    return (x, y, w, h), count
+
+
+def _dense_rows(
+    mask: np.ndarray, part: np.ndarray, x: int, y: int
+) -> tuple[tuple[int, int, int, int], int] | None:
+    """The run of rows of cluster ``part`` (its pixels in its bounding box, at ``x, y``) that
+    hold at least half of its fullest row, tested as a cluster of its own."""
+    rows = part.sum(axis=1)
+    keep = np.flatnonzero(rows >= 0.5 * rows.max())
+    runs = np.split(keep, np.flatnonzero(np.diff(keep) > 2) + 1)
+    best = max(runs, key=lambda r: int(rows[r[0] : r[-1] + 1].sum()))
+    r0, r1 = int(best[0]), int(best[-1]) + 1
+    cols = np.flatnonzero(part[r0:r1].any(axis=0))
+    c0, c1 = int(cols[0]), int(cols[-1]) + 1
+    return _text_like(mask, x + c0, y + r0, c1 - c0, r1 - r0)
 
 
 def new_text(ref: Signature | None, cur: Signature, known: list[Box]) -> list[tuple[Box, int]]:
@@ -149,6 +194,13 @@ def settled(
     for box in known:
         mask[_window(cur, box)] = False
     return text_blobs(mask, cur.scale)
+
+
+def has_text_run(blobs: list[tuple[Box, int]]) -> bool:
+    """Whether one cluster alone is a run of at least ``RUN_CHARS`` characters (as wide as that
+    many of its heights). Text of any length counts: summed per column of the region, a short
+    line of small type stays below ``ocr.change_new`` however clearly it is text."""
+    return any(x1 - x0 >= RUN_CHARS * (y1 - y0) for (x0, y0, x1, y1), _ in blobs)
 
 
 def per_column(blobs: list[tuple[Box, int]], sig: Signature) -> float:

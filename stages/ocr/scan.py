@@ -8,6 +8,11 @@ then only lines that are new or changed are recognised (an unchanged line keeps 
 When lines merely vanished (their strokes are gone and nothing new appeared), the detector is
 not needed either.
 This is where the speed comes from: most sampled frames show the same subtitle as the last one.
+
+Pieces of one line that the detector split (neighbours on one row, upright, of one height on
+one baseline, overlapping or nearly touching) are joined before recognition
+(``join_split_lines``), and an earlier reading is kept only by a box that spans its line. With
+``trace`` every check leaves a ``CheckTrace`` (``chfen ocr explain`` prints them).
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ import numpy as np
 from pipeline.frames import Frame, sample_frames
 from stages.ocr.change import (
     Signature,
+    has_text_run,
     lost_share,
     new_text,
     per_column,
     same_size,
     settled,
     signature,
+    text_left,
     vanished,
 )
 from stages.ocr.cues import has_content, normalise
@@ -36,8 +43,13 @@ from stages.ocr.params import OcrParams
 
 Box = tuple[float, float, float, float]
 REUSE_IOU = 0.6  # a detected line this close to a line read last time may keep its reading
+REUSE_COVER = 0.9  # ... if it also spans this share of that line (not a piece of it)
 MAX_LINE_SHARE = 0.2  # taller "lines" are picture texture the detector mistook for text
 MAX_WINDOWS = 4  # second looks per check; beyond this one window covers them all
+MAX_TILT = 2.5  # degrees: subtitle lines are upright; text tilted more is picture content
+SAME_HEIGHT = 1.35  # pieces of one line: heights within this factor ...
+BASELINE_SHARE = 0.3  # ... bottoms within this share of the height ...
+SPLIT_GAP = 0.5  # ... and a gap under this share of the height (a space is about 0.3)
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,27 @@ class Check:
 
 
 @dataclass
+class CheckTrace:
+    """What the fast path did in one check, for ``chfen ocr explain`` and the self-audit:
+    the change check's verdict and measures, the detector's boxes (first pass and second looks,
+    frame pixels) and which lines were recognised or kept their earlier reading."""
+
+    t: float
+    region: str
+    verdict: str = ""  # first / same / gone / changed
+    why: str = ""
+    new_per_column: float = 0.0
+    settled_per_column: float = 0.0
+    lost: tuple[str, ...] = ()  # texts of earlier lines whose strokes changed
+    detected: tuple[Box, ...] = ()
+    windows: tuple[Box, ...] = ()
+    retried: tuple[Box, ...] = ()
+    recognised: tuple[Line, ...] = ()
+    reused: tuple[Line, ...] = ()
+    dropped: tuple[tuple[Box, str], ...] = ()  # detections left out, with the reason
+
+
+@dataclass
 class ScanStats:
     frames: int = 0
     checks: int = 0
@@ -86,6 +119,7 @@ class Scan:
     band: list[Check] = field(default_factory=list)  # one per sampled frame
     upper: list[Check] = field(default_factory=list)  # one per probe
     stats: ScanStats = field(default_factory=ScanStats)
+    traces: list[CheckTrace] | None = None  # one per check when tracing
 
 
 def iou(a: Box, b: Box) -> float:
@@ -106,18 +140,25 @@ class RegionReader:
         frame_height: int,
         params: OcrParams,
         stats: ScanStats,
+        name: str = "band",
+        traces: list[CheckTrace] | None = None,
     ) -> None:
         self.engine, (self.top, self.bottom), self.frame_height = engine, rows, frame_height
-        self.params, self.stats = params, stats
+        self.params, self.stats, self.name, self.traces = params, stats, name, traces
+        self._trace = CheckTrace(0.0, name)
         self._ref: Signature | None = None  # the region when it was last read
         self._prev: Signature | None = None  # the region in the previous check
         self._lines: tuple[Line, ...] = ()
 
     def read(self, image: np.ndarray, t: float) -> Check:
         self.stats.checks += 1
+        self._trace = CheckTrace(t, self.name)
+        if self.traces is not None:
+            self.traces.append(self._trace)
         region = image[self.top : self.bottom]
         sig = signature(region)
         change = self._change(sig)
+        self._trace.verdict = change
         if change == "same":
             self._prev = sig
             return Check(t, self._lines, ocr=False)
@@ -138,25 +179,43 @@ class RegionReader:
 
     def _change(self, sig: Signature) -> str:
         """``same``: the last reading holds. ``gone``: some lines vanished, leaving plain
-        picture, and nothing new appeared (no detector needed). ``changed``: anything else,
-        and always for the first check."""
-        ref = self._ref
+        picture (no strokes where they were still cluster like text: a shorter line shown in
+        a longer one's place leaves too few strokes to count as that line, yet it is text), and
+        nothing new appeared (no detector needed). ``changed``: anything else, and always for
+        the first check. The verdict and its reason go to the check's trace."""
+        ref, trace = self._ref, self._trace
         if ref is None or not same_size(ref, sig):
+            trace.why = "first check of the region"
             return "changed"
         text = [line for line in self._lines if self._is_text(line)]
         boxes = [self._local(line.box) for line in text]
-        if per_column(self._new_text(sig, boxes), sig) > self.params.change_new:
+        blobs = self._new_text(sig, boxes)
+        trace.new_per_column = per_column(blobs, sig)
+        if trace.new_per_column > self.params.change_new or has_text_run(blobs):
+            trace.why = "new text-like strokes outside the known lines"
             return "changed"
         prev = self._prev
         if prev is not None and prev is not ref and same_size(prev, sig):
             self.stats.settle_checks += 1
-            if per_column(settled(ref, prev, sig, boxes), sig) > self.params.change_new:
+            still = settled(ref, prev, sig, boxes)
+            trace.settled_per_column = per_column(still, sig)
+            if trace.settled_per_column > self.params.change_new or has_text_run(still):
+                trace.why = "new content holding still outside the known lines"
                 return "changed"
         lost = [line for line in text if self._lost(line, sig)]
+        trace.lost = tuple(line.text for line in lost)
         if not lost:
+            trace.why = "no new strokes and the known lines kept theirs"
             return "same"
-        gone = all(vanished(ref, sig, self._local(line.box)) for line in lost)
-        return "gone" if gone else "changed"
+        if any(not vanished(ref, sig, self._local(line.box)) for line in lost):
+            trace.why = "known lines changed"
+            return "changed"
+        kept = [self._local(line.box) for line in text if line not in lost]
+        if self._new_text(sig, kept) or any(text_left(sig, self._local(ln.box)) for ln in lost):
+            trace.why = "lost lines, and new text-like strokes where they were"
+            return "changed"
+        trace.why = "lost lines left plain picture"
+        return "gone"
 
     def _lost(self, line: Line, sig: Signature) -> bool:
         return lost_share(self._ref, sig, self._local(line.box)) > self.params.change_lost
@@ -180,11 +239,16 @@ class RegionReader:
         self.stats.detections += 1
         quads = self._detect(region_bgr, self.params.det_limit_side_len)
         found, windows = self._unexplained(sig, quads, region_bgr.shape[:2])
+        self._trace.detected = tuple(self._frame_box(q) for q in quads)
+        self._trace.windows = tuple(
+            (x0, y0 + self.top, x1, y1 + self.top) for x0, y0, x1, y1 in windows
+        )
         for x0, y0, x1, y1 in windows:
             self.stats.detections += 1
             more = self._detect(region_bgr[y0:y1, x0:x1], self.params.det_retry_limit_side_len)
             more = [q + np.array([x0, y0], np.float32) for q in more]
             found += [(q, None) for q in more if not _covered(q, [f for f, _ in found])]
+            self._trace.retried += tuple(self._frame_box(q) for q in more)
         lines: list[Line] = []
         to_read: list[tuple[int, np.ndarray, np.ndarray | None]] = []
         for quad, clipped in found:
@@ -196,6 +260,8 @@ class RegionReader:
             else:
                 to_read.append((len(lines), quad, clipped))
                 lines.append(Line("", 0.0, frame_quad))
+        slots = {slot for slot, *_ in to_read}
+        self._trace.reused = tuple(ln for i, ln in enumerate(lines) if i not in slots)
         if not to_read:
             return tuple(lines)
         width = region_bgr.shape[1]
@@ -213,18 +279,25 @@ class RegionReader:
                     (text, confidence, quad), (*next(as_detected), clipped)
                 )
             lines[slot] = Line(text.strip(), round(float(confidence), 4), self._frame_quad(quad))
+        self._trace.recognised = tuple(lines[slot] for slot in sorted(slots))
         return tuple(lines)
+
+    def _frame_box(self, quad: np.ndarray) -> Box:
+        x0, y0, x1, y1 = _bounds(quad)
+        return x0, y0 + self.top, x1, y1 + self.top
 
     def _frame_quad(self, quad: np.ndarray) -> tuple[tuple[float, float], ...]:
         return tuple((float(x), float(y) + self.top) for x, y in quad)
 
     def _detect(self, region_bgr: np.ndarray, limit_side_len: int) -> list[np.ndarray]:
         tallest = MAX_LINE_SHARE * self.frame_height
-        return [
-            q
-            for q in order_quads(self.engine.detect(region_bgr, limit_side_len))
-            if q[:, 1].max() - q[:, 1].min() <= tallest
-        ]
+        kept = []
+        for q in join_split_lines(order_quads(self.engine.detect(region_bgr, limit_side_len))):
+            if q[:, 1].max() - q[:, 1].min() <= tallest:
+                kept.append(q)
+            else:
+                self._trace.dropped += ((self._frame_box(q), "taller than a text line"),)
+        return kept
 
     def _unexplained(
         self, sig: Signature, quads: list[np.ndarray], shape: tuple[int, int]
@@ -266,16 +339,60 @@ class RegionReader:
     def _reading_still_valid(
         self, quad: tuple[tuple[float, float], ...], sig: Signature
     ) -> Line | None:
-        """The earlier line at this place whose strokes did not change, if any."""
+        """The earlier line at this place whose strokes did not change, if any. The detected box
+        must span the earlier line: a piece of it (the detector split the line this time) is
+        read anew, or the whole earlier reading would be repeated beside the other piece."""
         if self._ref is None or not same_size(self._ref, sig):
             return None
         box = Line("", 0.0, quad).box
         for line in self._lines:
-            if iou(line.box, box) >= REUSE_IOU:
+            if iou(line.box, box) >= REUSE_IOU and covered_share(line.box, box) >= REUSE_COVER:
                 if lost_share(self._ref, sig, self._local(line.box)) <= self.params.change_lost:
                     return line
                 return None
         return None
+
+
+def tilt_degrees(quad) -> float:
+    """Angle of a quad's top edge from the horizontal, in degrees (0 for upright text)."""
+    (x0, y0), (x1, y1) = quad[0], quad[1]
+    return abs(float(np.degrees(np.arctan2(y1 - y0, max(x1 - x0, 1e-6)))))
+
+
+def join_split_lines(quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Quads (in reading order) where the detector split one line in two, joined: neighbours on
+    a row that overlap or nearly touch (a gap under ``SPLIT_GAP`` of their height), upright and
+    of one height on one baseline. Read apart, each piece is read with the other's edge and
+    the overlap twice. Text that differs in tilt, height or baseline is not joined."""
+    out: list[np.ndarray] = []
+    for quad in quads:
+        if out and _same_line(out[-1], quad):
+            x0, y0, x1, y1 = (*np.minimum(_bounds(out[-1])[:2], _bounds(quad)[:2]),
+                              *np.maximum(_bounds(out[-1])[2:], _bounds(quad)[2:]))  # fmt: skip
+            out[-1] = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+        else:
+            out.append(quad)
+    return out
+
+
+def _same_line(a: np.ndarray, b: np.ndarray) -> bool:
+    ax0, ay0, ax1, ay1 = _bounds(a)
+    bx0, by0, _, by1 = _bounds(b)
+    ha, hb = ay1 - ay0, by1 - by0
+    low = max(min(ha, hb), 1.0)
+    return (
+        max(tilt_degrees(a), tilt_degrees(b)) <= MAX_TILT
+        and max(ha, hb) <= SAME_HEIGHT * low
+        and abs(ay1 - by1) <= BASELINE_SHARE * low
+        and bx0 - ax1 <= SPLIT_GAP * low
+        and ax0 < bx0
+    )
+
+
+def covered_share(a: Box, b: Box) -> float:
+    """Share of ``a``'s width that ``b`` spans."""
+    width = a[2] - a[0]
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) / width if width > 0 else 0.0
 
 
 def merge_windows(windows: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -345,8 +462,12 @@ def _covered(quad: np.ndarray, quads: list[np.ndarray]) -> bool:
     return any(iou(_bounds(quad), _bounds(other)) > 0.3 for other in quads)
 
 
-def scan_frames(frames: Iterable[Frame], engine: OcrEngine, params: OcrParams) -> Scan:
-    """Read every frame's band search region and, every ``probe_interval_s``, the rest."""
+def scan_frames(
+    frames: Iterable[Frame], engine: OcrEngine, params: OcrParams, trace: bool = False
+) -> Scan:
+    """Read every frame's band search region and, every ``probe_interval_s``, the rest;
+    ``trace`` keeps a ``CheckTrace`` of every check in ``Scan.traces``."""
+    traces: list[CheckTrace] | None = [] if trace else None
     scan: Scan | None = None
     band = upper = None
     next_probe = 0.0
@@ -358,9 +479,11 @@ def scan_frames(frames: Iterable[Frame], engine: OcrEngine, params: OcrParams) -
         if scan is None:
             height, width = frame.image.shape[:2]
             top = min(height - 1, round(height * (1 - params.band_search)))
-            scan = Scan(width, height, top, stats=stats)
-            band = RegionReader(engine, (top, height), height, params, stats)
-            upper = RegionReader(engine, (0, top), height, params, stats) if top > 0 else None
+            scan = Scan(width, height, top, stats=stats, traces=traces)
+            band = RegionReader(engine, (top, height), height, params, stats, "band", traces)
+            upper = None
+            if top > 0:
+                upper = RegionReader(engine, (0, top), height, params, stats, "upper", traces)
         if frame.image.shape[:2] != (scan.height, scan.width):
             raise ValueError(f"frame {frame.index} changes size mid-video")
         stats.frames += 1
@@ -370,8 +493,9 @@ def scan_frames(frames: Iterable[Frame], engine: OcrEngine, params: OcrParams) -
             scan.upper.append(upper.read(frame.image, frame.t))
             next_probe = frame.t + params.probe_interval_s
         clock = time.perf_counter()
-    return scan if scan is not None else Scan(0, 0, 0, stats=stats)
+    return scan if scan is not None else Scan(0, 0, 0, stats=stats, traces=traces)
 
 
-def scan_video(path: Path, engine: OcrEngine, params: OcrParams) -> Scan:
-    return scan_frames(sample_frames(path, params.fps, params.max_side), engine, params)
+def scan_video(path: Path, engine: OcrEngine, params: OcrParams, trace: bool = False) -> Scan:
+    frames = sample_frames(path, params.fps, params.max_side)
+    return scan_frames(frames, engine, params, trace)

@@ -3,9 +3,18 @@ over a moving picture."""
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from pipeline.params import OcrParams
-from stages.ocr.change import lost_share, new_text, per_column, signature, vanished
+from stages.ocr.change import (
+    has_text_run,
+    lost_share,
+    new_text,
+    per_column,
+    signature,
+    text_left,
+    vanished,
+)
 from tests.stages.ocr.ocr_synthetic import background, font_path, paste, text_layer
 
 pytestmark = pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei")
@@ -72,3 +81,55 @@ def test_small_frames_are_compared_at_their_own_size():
     sig = signature(small)
     assert sig.gray.shape == (90, 160) and sig.scale == 1.0
     assert signature(np.zeros((720, 1280, 3), np.uint8)).gray.shape == (360, 640)
+
+
+def _small_line(image, text, cx, cy):
+    """Small thin-outlined type (20 px on this 1280-wide region, as 30 px on a 1920-wide frame
+    after scaling): box in region pixels."""
+    layer = text_layer(text, 20, (255, 255, 255), 1)
+    paste(image, layer, cx, cy)
+    h, w = layer.shape[:2]
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def test_a_short_line_of_small_type_is_new_text_however_wide_the_region():
+    a, _ = frame(1.0, kind="dark")
+    b, _ = frame(1.0, kind="dark")
+    _small_line(b, "走吧", W / 2, 250)
+    cur = signature(b)
+    blobs = new_text(signature(a), cur, [])
+    assert per_column(blobs, cur) < PARAMS.change_new  # too few strokes for the column sum
+    assert has_text_run(blobs)
+    assert not has_text_run(new_text(signature(a), signature(frame(1.0, kind="dark")[0]), []))
+
+
+def _sleeve(t):
+    """A dark picture with a light-blue patch (a sleeve) under the right of the line's row."""
+    image, _ = frame(t, kind="dark")
+    image[200:288, W // 2 - 5 : W // 2 + 170] = (170, 205, 235)
+    return image
+
+
+def test_a_short_line_where_a_long_one_was_is_text_left_not_plain_picture():
+    a = _sleeve(1.0)
+    box = _small_line(a, "我们明天早上一起去海边看日出吧好吗朋友们", W / 2, 250)
+    short, removed = _sleeve(1.34), _sleeve(1.34)
+    _small_line(short, "好不好啊", W / 2, 250)
+    ref = signature(a)
+    # half over the light patch, the short line keeps under a quarter of the long line's
+    # strokes: "vanished" alone calls the long line gone and the detector would not run
+    assert vanished(ref, signature(short), box)
+    assert text_left(signature(short), box)
+    assert not text_left(signature(removed), box)
+
+
+@pytest.mark.parametrize("rise", [25, 28])
+def test_a_line_touching_a_tilted_word_above_it_is_still_new_text(rise):
+    a, _ = frame(1.0, kind="dark")
+    b, box = frame(1.0, "空间里面有很多东西", kind="dark")
+    word = Image.fromarray(text_layer("NAZA", 40, (240, 240, 240), 2)).rotate(25, expand=True)
+    paste(b, np.asarray(word), box[0] + 40, box[1] - rise)  # its lower corner reaches the line
+    blobs = new_text(signature(a), signature(b), [])
+    middle = (box[1] + box[3]) / 2
+    on_line = [blob for blob in blobs if blob[0][1] <= middle <= blob[0][3]]
+    assert has_text_run(on_line)

@@ -1,6 +1,9 @@
-"""The two misses issue 20 found on real clips, rebuilt as generated clips: a subtitle whose thin
-grey outline over a light, busy picture escapes the stroke-pixel change test, and a word printed
-on a shirt inside the band on another row, which used to be glued to the front of the cue."""
+"""The misses issues 20 and 28 found on real clips, rebuilt as generated clips
+(``hard_cases.py``): a subtitle whose thin grey outline over a light, busy picture escapes the
+stroke-pixel change test; a word printed on a shirt inside the band on another row, which used
+to be glued to the front of the cue; short lines of small type in a letterboxed film frame that
+never reached the ``.srt``; a tilted word on a shirt just above the subtitle that hid the line
+or was glued to it."""
 
 import pytest
 
@@ -45,3 +48,27 @@ def test_a_word_on_another_row_of_the_band_stays_out_of_the_cues(tmp_path, model
     assert [c.text for c in document.cues] == [s.text for s in hard_cases.SHIRT_SUBTITLES]
     others = [(e.text, e.kind, e.region) for e in document.other_text]
     assert (hard_cases.SHIRT_WORD.text, "text", "band") in others
+
+
+def test_every_short_line_of_small_type_in_a_letterboxed_film_frame_is_read(tmp_path, models):
+    clip = hard_cases.letterbox_clip(tmp_path / "film.mp4")
+    document = read_text(clip, "film", OcrParams(), models)
+    cues, match = _match(document, hard_cases.FILM_SUBTITLES)
+    found = {ref.text for ref, _ in match.pairs}
+    # before issue 28 the 2-character line after the pause was never read (the 4-character
+    # line replacing the long one at its place: test_change.py, on drawn frames)
+    assert {"好不好啊", "走吧"} <= found, [c.text for c in cues]
+    assert not match.spurious, [c.text for c in cues]
+
+
+@pytest.mark.parametrize(
+    ("angle", "rise", "x_share"),
+    [(25, 50, 0.4), (8, 38, 0.5)],  # strokes touching the line; centred and nearly upright
+)
+def test_a_tilted_word_just_above_the_subtitle_never_joins_a_cue(
+    tmp_path, models, angle, rise, x_share
+):
+    clip = hard_cases.tilted_word_clip(tmp_path / "tilt.mp4", angle, rise, x_share)
+    document = read_text(clip, "tilt", OcrParams(), models)
+    assert [c.text for c in document.cues] == [s.text for s in hard_cases.TILT_SUBTITLES]
+    assert any(hard_cases.TILTED_WORD.text in e.text for e in document.other_text)

@@ -76,3 +76,27 @@ def test_watermark_logo_stays_out_of_cues_and_no_cue_repeats(ocr):
     spans = [Span(c.start, c.end, c.text) for c in doc.cues]
     assert near_duplicate_neighbours(spans) == 0
     assert doc.stats.ocr_calls < doc.stats.frames / 1.5
+
+
+@pytest.fixture(scope="module")
+def audit(shared_data):
+    """The self-audit of ``benchmarks/ocr.py`` on every shared clip (the plain engine on every
+    sampled frame against the stage's ``.srt``)."""
+    from benchmarks.ocr import AUDIT_CLIPS, audit_clip
+
+    folder = shared_data / "ocr"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    models = resolve_models("rapidocr", None, None)
+    return {name: audit_clip(folder / name, OcrParams(), models) for name in AUDIT_CLIPS}
+
+
+def test_the_self_audit_finds_no_lost_line_and_no_glued_cue(audit):
+    assert sum(found["engine_lines"] for found in audit.values()) > 0  # it audits something
+    for name, found in audit.items():
+        assert found["lost"] == [], (name, found["lost"])
+        assert found["glued"] == [], (name, found["glued"])
+        # what the stage filed as other on-screen text instead of a cue, it explains
+        assert all(
+            row["step"].startswith("classification: ") for row in found["filed_as_other_text"]
+        )
