@@ -231,7 +231,7 @@ def mirror(
 def ocr_explain(
     video: Path = typer.Argument(..., exists=True, dir_okay=False, help="The clip to read."),
     at: list[float] = typer.Option(..., help="Seconds into the clip; repeatable."),
-    params_file: Path = typer.Option(DEFAULT_PARAMS, "--params", help="Its ocr section is used."),
+    params_file: Path = typer.Option(paths.PARAMS, "--params", help="Its ocr section is used."),
 ) -> None:
     """What the band search, change check, detector, recogniser and cue assembly did on the
     sampled frame nearest each ``--at``: why a line is in the .srt or is missing."""
