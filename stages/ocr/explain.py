@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.params import OcrParams
 from stages.ocr.assemble import classify, subtitle_cues
 from stages.ocr.band import Track
 from stages.ocr.cues import Cue, normalise, similarity
 from stages.ocr.engines import ModelFiles, load_engine
+from stages.ocr.params import OcrParams
 from stages.ocr.scan import Box, CheckTrace, Line, Scan, scan_video
 
 FOUND = 0.8  # rapidfuzz ratio of a line against a run of a reading: the reading holds it
