@@ -14,6 +14,8 @@ from pipeline.plutchik import label_space
 from tests.debug_params import train_params
 from tests.model.synthetic_store import build as build_store
 
+pytestmark = pytest.mark.slow  # whole models, engines or stages per test
+
 MODALITIES = ("title", "vocals")
 
 
@@ -52,7 +54,6 @@ def test_the_branch_is_the_regression_on_what_it_reads(data):
     assert gate[-1] > 0.8  # the gate starts on the anchored branch
 
 
-@pytest.mark.slow
 def test_training_keeps_the_anchor_frozen_and_scores_it_as_epoch_0(data):
     train_ds, val_ds = data
     params = train_params(modalities=MODALITIES, linear_head=True, epochs=3, patience=3)

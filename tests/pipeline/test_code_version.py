@@ -94,6 +94,7 @@ def test_editing_a_module_changes_only_the_versions_of_stages_that_reach_it(tmp_
     }
 
 
+@pytest.mark.slow
 def test_unrelated_edits_comments_and_docstrings_change_no_version(tmp_path):
     """The issue's measurement: the wheel, the params module, the Ray executor and the
     training schema edited, and comments and docstrings in a stage's own work code."""

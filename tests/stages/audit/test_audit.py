@@ -18,6 +18,8 @@ from stages.labels.schema import VideoLabels
 from tests.debug_params import debug_params
 from tests.model.synthetic_store import build
 
+pytestmark = pytest.mark.slow  # whole models, engines or stages per test
+
 FLIPPED = ("v003", "v010", "v017", "v031", "v044", "v058")
 
 

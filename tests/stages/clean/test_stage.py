@@ -7,6 +7,8 @@ import pytest
 from stages.clean import probe, stage
 from tests.stages.clean.raw_folder import EXPECTED_REJECTIONS, EXPECTED_UNLABELLED, GOOD, build_raw
 
+pytestmark = pytest.mark.slow  # whole models, engines or stages per test
+
 
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory):

@@ -12,6 +12,8 @@ from stages.embed.job import Upstream
 from tests.stages.embed.synthetic import build
 from tests.stages.embed.tiny_hf import audio_model, image_model, text_model
 
+pytestmark = pytest.mark.slow  # whole models, engines or stages per test
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):

@@ -11,7 +11,10 @@ from stages.ocr.quality import character_error_rate
 from stages.ocr.scan import scan_frames
 from tests.stages.ocr.ocr_synthetic import background, font_path, paste, text_layer
 
-pytestmark = pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not font_path(), reason="the CJK font WenQuanYi Micro Hei"),
+]
 
 LINES = [
     "今天上午市中心发生交通事故",

@@ -9,6 +9,8 @@ from stages.separate.pitch import track_f0
 from stages.separate.rpca import robust_pca
 from tests.stages.separate.synthetic import correlation, speech_f0, speech_like, tone_pattern
 
+pytestmark = pytest.mark.slow  # whole models, engines or stages per test
+
 PARAMS = ClassicSeparationParams()
 
 

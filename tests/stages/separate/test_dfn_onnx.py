@@ -15,6 +15,8 @@ from stages.separate.dfn_onnx import OnnxEnhancer
 from stages.separate.speech import SpeechSeparator
 from tests.stages.separate.synthetic import speech_like, tone_pattern
 
+pytestmark = pytest.mark.slow  # whole models, engines or stages per test
+
 
 def _sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
     """Plain SDR (no distortion filter): how far ``estimate`` is from ``reference`` itself."""
@@ -107,7 +109,6 @@ def test_separator_runtimes_agree_and_are_told_apart():
     assert onnx_sep.weights_version != libdf_sep.weights_version
 
 
-@pytest.mark.slow
 def test_long_input_keeps_length_alignment_and_libdfs_output(onnx, libdf):
     """Ninety seconds: three chunks, output aligned with the input and close to libDF's."""
     voice = np.tile(speech_like(4.0, RATE), 23)[: 90 * RATE]
@@ -152,7 +153,6 @@ def test_matches_libdf_on_real_speech_over_music(shared_data, onnx, libdf):
     assert _sdr(libdf.enhance(mix), onnx.enhance(mix)) > 60.0  # measured about 120 dB
 
 
-@pytest.mark.slow
 @pytest.mark.real_data
 def test_chunked_matches_libdf_on_long_real_speech(shared_data, onnx, libdf):
     mix = _real_mix(shared_data, 20)  # 73 s: three chunks

@@ -16,6 +16,8 @@ from stages.track.mot import MotRow, iou_matrix
 from stages.track.ssdlite import SsdliteDetector
 from tests.stages.track.track_synthetic import photo, resized, small_people
 
+pytestmark = pytest.mark.slow  # whole models, engines or stages per test
+
 
 @pytest.fixture(scope="module")
 def detector():
