@@ -166,9 +166,9 @@ def _bounds(field: Any) -> str:
 
 
 def _yaml_value(value: Any) -> str:
-    from pydantic_core import to_jsonable_python
+    from pydantic import TypeAdapter
 
-    plain = to_jsonable_python(value)
+    plain = TypeAdapter(Any).dump_python(value, mode="json")
     if plain is None:
         return "null"
     if isinstance(plain, bool):
