@@ -12,14 +12,15 @@ of these and to stay cheap:
   pillarbox bars, the padding of a 16:9 video put into a 9:16 frame) are cut off first.
 - **Views.** ``full``: the content box. ``center``: its centred 9:16 part when the content
   is wider than that (what a crop to portrait keeps), else the content box again. A portrait
-  crop of a landscape video then matches the original's ``center`` view. ``crop90``,
-  ``crop80``, ``crop70``: the centred part keeping 90/80/70% of the frame's width and height
+  crop of a landscape video then matches the original's ``center`` view. ``crop95`` to
+  ``crop70``: the centred part keeping 95, 90, ... 70% of the frame's width and height
   (of the frame as uploaded, bars included: a re-uploader crops what they downloaded). A
   re-upload cropped to (or zoomed by) about that much shows what the original's crop view
   shows, whatever it was scaled to afterwards; a picture-in-picture copy (the clip shrunk over
   a blurred copy of itself) shows the original in its own crop view. The crop grid is
-  10% apart, so a crop between two steps is within 5% of the picture's size of one of them,
-  which moves a pHash about as much as a re-encode (``benchmarks/duplicates.py``).
+  5% apart, so any crop keeping 67.5% or more is within 2.5% of the picture's size of a view;
+  a 5% scale mismatch already moves a pHash by 6-7 bits of the 10 allowed (measured on the
+  sample's re-uploads), 2.5% by about as much as a re-encode.
 - **Hashes.** A 64-bit DCT pHash (the 8x8 lowest frequencies of a 32x32 DCT against their
   median, as ``imagehash.phash``) of each view and of its mirror image, so mirrored re-uploads
   are caught by comparing mirrored hashes with plain ones. The mirror image's DCT is the
@@ -48,10 +49,11 @@ from pipeline.work import WorkItem
 SIDE = 128  # frames are decoded at SIDE x SIDE grey pixels
 BLACK = 24  # a pixel at most this bright is part of a black bar
 BAR_SHARE = 0.03  # a row/column is content when more than this share of it is ever brighter
+BAR_GAP = 4  # this many dark rows (columns) or more part a caption on a bar from the picture
 MIN_CONTENT = 0.15  # a content box under this share of the frame is not trusted (dark footage)
 PORTRAIT = 9 / 16
 WIDER = 1.15  # content at least this much wider than 9:16 gets a separate centre view
-CROPS = {"crop90": 0.9, "crop80": 0.8, "crop70": 0.7}  # centred crop views: share kept
+CROPS = {f"crop{k}": k / 100 for k in range(95, 65, -5)}  # centred crop views: share kept
 VIEWS = ("full", "center", *CROPS)
 HASH_SIDE = 32  # views are shrunk to this before the DCT; its 8x8 lowest frequencies are hashed
 # the horizontal frequencies whose sign a mirror image flips
@@ -148,16 +150,27 @@ def _hex(low: np.ndarray) -> list[str]:
 
 
 def content_box(frames: np.ndarray) -> tuple[int, int, int, int]:
-    """Rows top:bottom and columns left:right that are not a black bar in every frame."""
+    """Rows top:bottom and columns left:right that are not a black bar in every frame: the
+    longest stretch of rows (then of columns) with some picture in them, so a caption or logo
+    put on a bar, apart from the picture, does not count as picture."""
     brightest = frames.max(axis=0) > BLACK
     rows = np.flatnonzero(brightest.mean(axis=1) > BAR_SHARE)
     if len(rows) < SIDE * MIN_CONTENT:
         return 0, SIDE, 0, SIDE
-    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    top, bottom = _longest_run(rows)
     cols = np.flatnonzero(brightest[top:bottom].mean(axis=0) > BAR_SHARE)
     if len(cols) < SIDE * MIN_CONTENT:
         return top, bottom, 0, SIDE
-    return top, bottom, int(cols[0]), int(cols[-1]) + 1
+    return (top, bottom, *_longest_run(cols))
+
+
+def _longest_run(index: np.ndarray) -> tuple[int, int]:
+    """start:end of the longest run of sorted ``index`` with no gap of BAR_GAP or more."""
+    breaks = np.flatnonzero(np.diff(index) > BAR_GAP)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(index) - 1]])
+    k = int(np.argmax(index[ends] - index[starts]))
+    return int(index[starts[k]]), int(index[ends[k]]) + 1
 
 
 def centre(content: np.ndarray, aspect: float) -> np.ndarray:

@@ -3,7 +3,7 @@
 Two videos match when at least ``min_shared`` of the sampled frames of one of them have a frame
 of the other within ``max_distance`` bits (pHash Hamming distance), in the same order and at the
 same pace (on one time line, see ``compare``), comparing the same view (``full`` or ``center``)
-or one video's ``full`` view with the other's centre crop (``crop90``, ``crop80``, ``crop70``:
+or one video's ``full`` view with one of the other's centre crops (``crop95`` to ``crop70``:
 one of them is a cropped, zoomed or picture-in-picture copy of the other), plain or mirrored.
 The share is taken in both directions and the larger
 one counts, so a trimmed copy (all of whose frames are in the original) matches, while two clips
@@ -12,14 +12,16 @@ components); the first video of a group in the clean stage's order is the one ke
 
 Finding candidates without comparing all pairs of videos (locality-sensitive hashing for the
 Hamming distance): ``TABLES`` tables each key a frame by ``KEY_BITS`` fixed random bits of its
-hash. Frames within a few bits of each other share a key in most tables (at 6 bits apart, in
-at least one of the 20 with probability 0.95; at 10 bits, 0.5), unrelated ones almost never
-(2^-20 per table). Two videos become candidates when ``MIN_HITS`` frames of one share a key with
-the other (a re-upload shares many frames; unrelated videos share a key by chance once in tens
-of thousands of pairs). A key found in more than ``COMMON_KEY`` videos (a logo, or footage
-re-uploaded very often) links each of them to the next few only, which still connects a group
-of true copies. Every candidate pair is then compared exactly. The cost grows with the number
-of frames, not with their pairs (``benchmarks/duplicates.py`` measures it up to 8000 videos).
+hash. Frames within a few bits of each other share a key in some table (at 4 bits apart, in at
+least one of the 32 with probability 0.99; at 6 bits, 0.8; at 10 bits, 0.16), unrelated ones
+almost never (2^-24 per table). Two videos become candidates when ``MIN_HITS`` frames of one
+share a key with the other: a re-upload shares most of its frames, while for two unrelated
+30-frame videos (16 hashes a frame looked up against 2 stored) the chance hits are Poisson with
+mean 0.055, three of them once in about 40,000 pairs. A key found in more than ``COMMON_KEY``
+videos (a logo, or footage re-uploaded very often) links each of them to the next few only,
+which still connects a group of true copies. Every candidate pair is then compared exactly. The
+cost grows with the number of frames; the chance candidates grow with the pairs of videos but
+stay few (``benchmarks/duplicates.py`` measures it up to 4000 videos).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from stages.clean.fingerprint import CROPS, VIEWS, Fingerprint
 
 TABLES = 32
 KEY_BITS = 24
-MIN_HITS = 2  # frames of one video sharing a key with the other before the pair is compared
+MIN_HITS = 3  # frames of one video sharing a key with the other before the pair is compared
 COMMON_KEY = 50  # a key in more videos than this links each only to the next CHAIN
 CHAIN = 3
 SPEED_RANGE = (0.8, 1.25)  # a copy plays at most this much slower / faster
