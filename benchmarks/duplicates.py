@@ -363,26 +363,26 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT, help="the near-duplicate code to run")
     parser.add_argument("--label", default="new", help="the results' key for this code")
     parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--no-sweep", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
-    row: dict = {
-        "code": str(args.code),
-        "load_average_before": [round(x, 2) for x in os.getloadavg()],
-    }
+    results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else {}
+    row: dict = results.get("runs", {}).get(args.label, {})
+    row |= {"code": str(args.code), "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     from pipeline.params import NearDuplicateParams
 
     row["params"] = NearDuplicateParams().model_dump(mode="json")
     with tempfile.TemporaryDirectory(prefix="chfen-dup-") as tmp:
         scratch = args.keep or Path(tmp)
         scratch.mkdir(parents=True, exist_ok=True)
-        pool = make_pool(args.shared, args.sample, scratch)
-        row["sweep"] = run_sweep(*pool, args.sample)
-        print("sweep", json.dumps(row["sweep"]), flush=True)
+        if not args.no_sweep:
+            pool = make_pool(args.shared, args.sample, scratch)
+            row["sweep"] = run_sweep(*pool, args.sample)
+            print("sweep", json.dumps(row["sweep"]), flush=True)
     if not args.no_scale:
         row["index_growth"] = index_growth()
     row["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else {}
-    results = results if "runs" in results else {}
     results["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count()}
     results.setdefault("runs", {})[args.label] = row
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

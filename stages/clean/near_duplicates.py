@@ -126,6 +126,8 @@ def candidates(fingerprints: Sequence[Fingerprint]) -> set[tuple[int, int]]:
     key, owner = key[rare], owner[rare]
     qkey, qowner = np.concatenate(query_key), np.concatenate(query_owner)
     qframe = np.concatenate(query_frame)
+    by_key = np.argsort(qkey)  # sorted needles: the binary searches below walk memory in order
+    qkey, qowner, qframe = qkey[by_key], qowner[by_key], qframe[by_key]
     left = np.searchsorted(key, qkey, side="left")
     counts = np.searchsorted(key, qkey, side="right") - left
     rows = np.repeat(np.arange(len(qkey)), counts)
