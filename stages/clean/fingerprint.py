@@ -12,7 +12,8 @@ of these and to stay cheap:
   pillarbox bars, the padding of a 16:9 video put into a 9:16 frame) are cut off first.
 - **Views.** ``full``: the content box. ``center``: its centred 9:16 part when the content
   is wider than that (what a crop to portrait keeps), else the content box again. A portrait
-  crop of a landscape video then matches the original's ``center`` view. ``crop95`` to
+  crop of a landscape video then matches the original's ``center`` view. ``frame``: the whole
+  frame, bars included (a logo put over a bar moves the content box, not the frame). ``crop95`` to
   ``crop70``: the centred part keeping 95, 90, ... 70% of the frame's width and height
   (of the frame as uploaded, bars included: a re-uploader crops what they downloaded). A
   re-upload cropped to (or zoomed by) about that much shows what the original's crop view
@@ -54,7 +55,7 @@ MIN_CONTENT = 0.15  # a content box under this share of the frame is not trusted
 PORTRAIT = 9 / 16
 WIDER = 1.15  # content at least this much wider than 9:16 gets a separate centre view
 CROPS = {f"crop{k}": k / 100 for k in range(95, 65, -5)}  # centred crop views: share kept
-VIEWS = ("full", "center", *CROPS)
+VIEWS = ("full", "center", "frame", *CROPS)
 HASH_SIDE = 32  # views are shrunk to this before the DCT; its 8x8 lowest frequencies are hashed
 # the horizontal frequencies whose sign a mirror image flips
 MIRROR_SIGN = np.where(np.arange(8) % 2, -1.0, 1.0)[None, None, :]
@@ -120,7 +121,7 @@ def fingerprint(frames: np.ndarray, aspect: float, fps: float) -> Fingerprint:
         content = frame[top:bottom, left:right]
         if content.std() < FLAT:
             continue  # a black, white or faded frame names no footage
-        views = {"full": content, "center": centre(content, content_aspect)}
+        views = {"full": content, "center": centre(content, content_aspect), "frame": frame}
         views |= {name: central(frame, keep) for name, keep in CROPS.items()}
         for view, pixels in views.items():
             shrunk[view].append(_shrink(pixels))

@@ -2,8 +2,9 @@
 
 Two videos match when at least ``min_shared`` of the sampled frames of one of them have a frame
 of the other within ``max_distance`` bits (pHash Hamming distance), in the same order and at the
-same pace (on one time line, see ``compare``), comparing the same view (``full`` or ``center``)
-or one video's ``full`` view with one of the other's centre crops (``crop95`` to ``crop70``:
+same pace (on one time line, see ``compare``), comparing the same view (``full``, ``center`` or
+``frame``) or one video's ``full`` or ``frame`` view with one of the other's centre crops
+(``crop95`` to ``crop70``:
 one of them is a cropped, zoomed or picture-in-picture copy of the other), plain or mirrored.
 The share is taken in both directions and the larger
 one counts, so a trimmed copy (all of whose frames are in the original) matches, while two clips
@@ -16,8 +17,8 @@ hash. Frames within a few bits of each other share a key in some table (at 4 bit
 least one of the 32 with probability 0.99; at 6 bits, 0.8; at 10 bits, 0.16), unrelated ones
 almost never (2^-24 per table). Two videos become candidates when ``MIN_HITS`` frames of one
 share a key with the other: a re-upload shares most of its frames, while for two unrelated
-30-frame videos (16 hashes a frame looked up against 2 stored) the chance hits are Poisson with
-mean 0.055, three of them once in about 40,000 pairs. A key found in more than ``COMMON_KEY``
+30-frame videos (18 hashes a frame looked up against 3 stored) the chance hits are Poisson with
+mean 0.093, three of them once in about 8,000 pairs. A key found in more than ``COMMON_KEY``
 videos (a logo, or footage re-uploaded very often) links each of them to the next few only,
 which still connects a group of true copies. Every candidate pair is then compared exactly. The
 cost grows with the number of frames; the chance candidates grow with the pairs of videos but
@@ -49,13 +50,14 @@ TIME_TOLERANCE_S = 1.25  # a matched frame may be this far off the copy's time l
 _BIT_DRAW = np.random.default_rng(7)
 KEY_BIT_INDEX = np.stack([_BIT_DRAW.permutation(64)[:KEY_BITS] for _ in range(TABLES)])
 ALL_VARIANTS = tuple(f"{v}{m}" for v in VIEWS for m in ("", "_mirror"))
-STORED = ("full", "center")  # the views whose keys are indexed; every variant is looked up
+STORED = ("full", "center", "frame")  # the views whose keys are indexed; every variant is looked up
 # (view of one video, view of the other) compared: the same view, or a crop against the whole
 VIEW_PAIRS = (
     ("full", "full"),
     ("center", "center"),
-    *((crop, "full") for crop in CROPS),
-    *(("full", crop) for crop in CROPS),
+    ("frame", "frame"),
+    *((crop, whole) for crop in CROPS for whole in ("full", "frame")),
+    *((whole, crop) for crop in CROPS for whole in ("full", "frame")),
 )
 
 
