@@ -91,3 +91,42 @@ def reupload(src: Path, dst: Path, kind: str, font: Path | None = None) -> Path:
     finally:
         Path(tmp).unlink(missing_ok=True)
     return dst
+
+
+def zoomed_reupload(
+    src: Path,
+    dst: Path,
+    font: Path,
+    keep: float = 0.8,
+    scale: float = 0.9,
+    trim_s: float = 0.7,
+    crf: int = 30,
+) -> Path:
+    """Issue 28's re-upload of ``src`` at ``dst`` (picture only): the centre keeping ``keep``
+    of the width and height, scaled by ``scale``, a small text overlay, ``trim_s`` seconds cut
+    from the start, at CRF ``crf``."""
+    video = (
+        ffmpeg.input(str(src))
+        .video.filter("crop", f"trunc(iw*{keep}/2)*2", f"trunc(ih*{keep}/2)*2")
+        .filter("scale", f"trunc(iw*{scale}/2)*2", f"trunc(ih*{scale}/2)*2")
+        .drawtext(
+            text="repost",
+            fontfile=str(font),
+            fontcolor="white",
+            fontsize="h/20",
+            x="w*0.7",
+            y="h*0.9",
+        )
+        .trim(start=trim_s)
+        .setpts("PTS-STARTPTS")
+    )
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    (
+        ffmpeg.output(
+            video, str(dst), vcodec="libx264", preset="veryfast", crf=crf, pix_fmt="yuv420p"
+        )
+        .global_args("-hide_banner", "-nostdin", "-loglevel", "error")
+        .overwrite_output()
+        .run(capture_stdout=True, capture_stderr=True)
+    )
+    return dst

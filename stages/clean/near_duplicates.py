@@ -2,22 +2,27 @@
 
 Two videos match when at least ``min_shared`` of the sampled frames of one of them have a frame
 of the other within ``max_distance`` bits (pHash Hamming distance), in the same order and at the
-same pace (on one time line, see ``compare``), comparing the same view (``full`` or ``center``),
-plain or mirrored. The share is taken in both directions and the larger
+same pace (on one time line, see ``compare``), comparing the same view (``full``, ``center`` or
+``frame``) or one video's ``full`` or ``frame`` view with one of the other's centre crops
+(``crop95`` to ``crop70``:
+one of them is a cropped, zoomed or picture-in-picture copy of the other), plain or mirrored.
+The share is taken in both directions and the larger
 one counts, so a trimmed copy (all of whose frames are in the original) matches, while two clips
 that only share a station's few-second intro do not. Matches are linked into groups (connected
 components); the first video of a group in the clean stage's order is the one kept.
 
 Finding candidates without comparing all pairs of videos (locality-sensitive hashing for the
 Hamming distance): ``TABLES`` tables each key a frame by ``KEY_BITS`` fixed random bits of its
-hash. Frames within a few bits of each other share a key in most tables (at 6 bits apart, in
-at least one of the 20 with probability 0.95; at 10 bits, 0.5), unrelated ones almost never
-(2^-20 per table). Two videos become candidates when ``MIN_HITS`` frames of one share a key with
-the other (a re-upload shares many frames; unrelated videos share a key by chance once in tens
-of thousands of pairs). A key found in more than ``COMMON_KEY`` videos (a logo, or footage
-re-uploaded very often) links each of them to the next few only, which still connects a group
-of true copies. Every candidate pair is then compared exactly. The cost grows with the number
-of frames, not with their pairs (``benchmarks/duplicates.py`` measures it up to 8000 videos).
+hash. Frames within a few bits of each other share a key in some table (at 4 bits apart, in at
+least one of the 32 with probability 0.99; at 6 bits, 0.8; at 10 bits, 0.16), unrelated ones
+almost never (2^-24 per table). Two videos become candidates when ``MIN_HITS`` frames of one
+share a key with the other: a re-upload shares most of its frames, while for two unrelated
+30-frame videos (18 hashes a frame looked up against 3 stored) the chance hits are Poisson with
+mean 0.093, three of them once in about 8,000 pairs. A key found in more than ``COMMON_KEY``
+videos (a logo, or footage re-uploaded very often) links each of them to the next few only,
+which still connects a group of true copies. Every candidate pair is then compared exactly. The
+cost grows with the number of frames; the chance candidates grow with the pairs of videos but
+stay few (``benchmarks/duplicates.py`` measures it up to 4000 videos).
 """
 
 from __future__ import annotations
@@ -29,12 +34,12 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from stages.clean.fingerprint import VIEWS, Fingerprint
+from stages.clean.fingerprint import CROPS, VIEWS, Fingerprint
 from stages.clean.params import NearDuplicateParams
 
 TABLES = 32
 KEY_BITS = 24
-MIN_HITS = 2  # frames of one video sharing a key with the other before the pair is compared
+MIN_HITS = 3  # frames of one video sharing a key with the other before the pair is compared
 COMMON_KEY = 50  # a key in more videos than this links each only to the next CHAIN
 CHAIN = 3
 SPEED_RANGE = (0.8, 1.25)  # a copy plays at most this much slower / faster
@@ -45,6 +50,15 @@ TIME_TOLERANCE_S = 1.25  # a matched frame may be this far off the copy's time l
 _BIT_DRAW = np.random.default_rng(7)
 KEY_BIT_INDEX = np.stack([_BIT_DRAW.permutation(64)[:KEY_BITS] for _ in range(TABLES)])
 ALL_VARIANTS = tuple(f"{v}{m}" for v in VIEWS for m in ("", "_mirror"))
+STORED = ("full", "center", "frame")  # the views whose keys are indexed; every variant is looked up
+# (view of one video, view of the other) compared: the same view, or a crop against the whole
+VIEW_PAIRS = (
+    ("full", "full"),
+    ("center", "center"),
+    ("frame", "frame"),
+    *((crop, whole) for crop in CROPS for whole in ("full", "frame")),
+    *((whole, crop) for crop in CROPS for whole in ("full", "frame")),
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ def candidates(fingerprints: Sequence[Fingerprint]) -> set[tuple[int, int]]:
             if len(codes) == 0:
                 continue
             keys = _keys(codes)
-            if not variant.endswith("_mirror"):
+            if variant in STORED:
                 stored_key.append(np.unique(keys))
                 stored_owner.append(np.full(len(stored_key[-1]), i))
             query_key.append(keys.ravel())
@@ -114,6 +128,8 @@ def candidates(fingerprints: Sequence[Fingerprint]) -> set[tuple[int, int]]:
     key, owner = key[rare], owner[rare]
     qkey, qowner = np.concatenate(query_key), np.concatenate(query_owner)
     qframe = np.concatenate(query_frame)
+    by_key = np.argsort(qkey)  # sorted needles: the binary searches below walk memory in order
+    qkey, qowner, qframe = qkey[by_key], qowner[by_key], qframe[by_key]
     left = np.searchsorted(key, qkey, side="left")
     counts = np.searchsorted(key, qkey, side="right") - left
     rows = np.repeat(np.arange(len(qkey)), counts)
@@ -144,24 +160,27 @@ def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def compare(a: Fingerprint, b: Fingerprint, params: NearDuplicateParams) -> Match | None:
-    """The best (view, mirrored, direction) comparison of two videos, or None when under
-    ``min_shared``. The share counts the frames of one video whose nearest frame in the other
-    lies on one time line (frame index against frame index, of a slope in ``SPEED_RANGE``,
-    within ``TIME_TOLERANCE_S``): a re-upload keeps the order and pace of its
+    """The best (pair of views, mirrored, direction) comparison of two videos, or None when
+    under ``min_shared``. The share counts the frames of one video whose nearest frame in the
+    other lies on one time line (frame index against frame index, of a slope in
+    ``SPEED_RANGE``, within ``TIME_TOLERANCE_S``): a re-upload keeps the order and pace of its
     footage, while two clips cut from the same photos or studio set match frame by frame only
     here and there."""
     best = None
     tolerance = TIME_TOLERANCE_S * a.fps
-    for view in VIEWS:
-        plain = _words(b, view)
+    for mine_view, their_view in VIEW_PAIRS:
+        theirs = _words(b, their_view)
         for mirrored in (False, True):
-            mine = _words(a, f"{view}_mirror" if mirrored else view)
-            if len(mine) < 2 or len(plain) < 2:
+            mine = _words(a, f"{mine_view}_mirror" if mirrored else mine_view)
+            if len(mine) < 2 or len(theirs) < 2:
                 continue
-            dist = _hamming(mine, plain)
+            dist = _hamming(mine, theirs)
             for d in (dist, dist.T):
+                if (d.min(axis=1) <= params.max_distance).mean() < params.min_shared:
+                    continue  # too few frames have any match: no time line can reach the share
                 shared, mean = _on_time_line(d, params.max_distance, tolerance)
                 if shared >= params.min_shared and (best is None or shared > best.shared):
+                    view = mine_view if mine_view == their_view else f"{mine_view}/{their_view}"
                     best = Match("", "", shared, mean, view, mirrored)
     return best
 
@@ -170,26 +189,26 @@ def _on_time_line(dist: np.ndarray, max_distance: int, tolerance: float) -> tupl
     """Share of the rows of ``dist`` (frames of one video against the other's) that have a
     nearest frame (within ``SLACK`` bits of their best, and within ``max_distance``) on one
     time line, and the mean distance of those. The line is found by voting: for each slope in
-    ``SPEED_RANGE``, the matched pairs vote for an offset band ``2 * tolerance`` frames wide,
-    and the band covering the most rows wins. Voting over all near-best frames, not the single
+    ``SPEED_RANGE``, the matched pairs vote for an offset band ``2 * tolerance`` frames wide
+    (and for the bands shifted by half a band, so a line near a band edge is not split), and
+    the band covering the most rows wins. Voting over all near-best frames, not the single
     nearest, keeps a static shot (where many frames are equally near) on its line."""
     near = dist <= np.minimum(max_distance, dist.min(axis=1, keepdims=True) + SLACK)
     rows, cols = np.nonzero(near)
+    n_rows = len(dist)
     if len(np.unique(rows)) < 2:
         return 0.0, 0.0
-    best, mean = 0, 0.0
-    for slope in SLOPES:
-        offset = (cols - slope * rows) / (2 * tolerance)
-        for shift in (0.0, 0.5):  # half-shifted bands: a line near a band edge is not split
-            band = np.floor(offset + shift).astype(np.int64)
-            covered = np.unique(np.stack([band, rows], axis=1), axis=0)
-            values, counts = np.unique(covered[:, 0], return_counts=True)
-            k = int(counts.argmax())
-            if counts[k] > best:
-                best = int(counts[k])
-                chosen = band == values[k]
-                mean = float(dist[rows[chosen], cols[chosen]].mean())
-    return best / len(dist), mean
+    offset = (cols[None, :] - SLOPES[:, None] * rows[None, :]) / (2 * tolerance)
+    bands = np.floor(np.concatenate([offset, offset + 0.5])).astype(np.int64)  # (lines, pairs)
+    bands -= bands.min()
+    span = int(bands.max()) + 1
+    line = np.arange(len(bands), dtype=np.int64)[:, None] * span + bands  # (slope, band) id
+    covered = np.unique(line * n_rows + rows[None, :])  # each row once per (slope, band)
+    counts = np.bincount(covered // n_rows)
+    winner = int(counts.argmax())
+    chosen = line[winner // span] == winner
+    mean = float(dist[rows[chosen], cols[chosen]].mean())
+    return int(counts[winner]) / n_rows, mean
 
 
 def find_matches(

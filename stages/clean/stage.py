@@ -275,7 +275,7 @@ def _near_duplicates(
         [WorkItem(c.record.id, c.video, c.content_hash, {"aspect": _aspect(c)}) for c in videos],
         partial(fingerprint_video, params=cfg.fingerprint),
         section=cfg.fingerprint,
-        version="phash",
+        version="phash-crops",
         runner=params.runner,
     )
     done = [(c, o) for c, o in zip(videos, report.outcomes, strict=True) if o.ok]

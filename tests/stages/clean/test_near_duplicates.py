@@ -1,5 +1,6 @@
-"""Near-duplicate footage: every re-upload kind is grouped with its original, distinct clips
-(and clips sharing only an intro) are not, and the clean stage applies the mode."""
+"""Near-duplicate footage: every re-upload kind (and issue 28's cropped, zoomed, captioned and
+trimmed copy) is grouped with its original, distinct clips (and clips sharing only an intro) are
+not, and the clean stage applies the mode."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from chfen.sample.frames import subtitle_font_path
-from chfen.sample.reuploads import KINDS, reupload
+from chfen.sample.reuploads import KINDS, reupload, zoomed_reupload
 from pipeline.grouping import split_groups
 from pipeline.media import MediaError, probe
 from pipeline.params import FingerprintParams, NearDuplicateParams, SplitParams
@@ -23,6 +24,8 @@ from stages.clean.fingerprint import Fingerprint, fingerprint_video
 from stages.clean.near_duplicates import find_matches, group
 from stages.labels.splits import assign_splits
 from tests.media_factory import make_video
+
+pytestmark = pytest.mark.slow  # encodes and fingerprints videos per module
 
 SIZE = (320, 180)
 
@@ -38,12 +41,14 @@ def _concat(parts: list[Path], out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> dict[str, Path]:
-    """The original, each kind of re-upload of it, three other clips, and two clips that share
+    """The original, each kind of re-upload of it, issue 28's re-upload (crop keeping 80%,
+    scaled by 0.9, text, 0.7 s trimmed, CRF 30), three other clips, and two clips that share
     only a 1.5-second intro."""
     d = tmp_path_factory.mktemp("neardup")
     out = {"original": make_video(d / "original.mp4", seconds=9.0, size=SIZE, footage=1)}
     for kind in KINDS:
         out[kind] = reupload(out["original"], d / f"{kind}.mp4", kind, font=subtitle_font_path())
+    out["zoomed"] = zoomed_reupload(out["original"], d / "zoomed.mp4", subtitle_font_path())
     for n in (2, 3, 4):
         out[f"other{n}"] = make_video(d / f"other{n}.mp4", seconds=7.0, size=SIZE, footage=n)
     intro = make_video(d / "intro.mp4", seconds=1.5, size=SIZE, footage=9)
@@ -67,11 +72,12 @@ def groups(clips):
     return group(ids, find_matches(ids, fingerprints, NearDuplicateParams()))
 
 
-@pytest.mark.slow
 def test_every_reupload_kind_is_grouped_with_its_original(groups):
     assert len(groups) == 1
     assert groups[0].kept == "original"
-    assert set(groups[0].members) == {"original", *KINDS}
+    assert set(groups[0].members) == {"original", *KINDS, "zoomed"}
+    match = groups[0].match_of("zoomed")
+    assert match.view in ("crop80/full", "full/crop80")  # the original's crop against the copy
 
 
 def test_distinct_clips_and_a_shared_intro_are_not_grouped(groups):
@@ -79,7 +85,6 @@ def test_distinct_clips_and_a_shared_intro_are_not_grouped(groups):
     assert not grouped & {"other2", "other3", "other4", "story5", "story6"}
 
 
-@pytest.mark.slow
 def test_fingerprint_sees_through_padding_and_mirroring(clips):
     original, padded = _fingerprint(clips["original"]), _fingerprint(clips["pad_portrait"])
     top, bottom, left, right = padded.box
