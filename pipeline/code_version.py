@@ -15,7 +15,6 @@ The same closure writes each DVC stage's code dependencies (``chfen dvc``).
 from __future__ import annotations
 
 import ast
-import copy
 import functools
 import hashlib
 import importlib.metadata
@@ -82,9 +81,9 @@ def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
             todo.extend(ast.iter_child_nodes(node))
 
 
-def _without_docstrings(tree: ast.Module) -> ast.Module:
-    """A copy of ``tree`` with every module, class and function docstring removed."""
-    tree = copy.deepcopy(tree)
+def _without_docstrings(path: Path) -> ast.Module:
+    """The syntax tree of ``path`` with every module, class and function docstring removed."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))  # a tree of its own
     for node in ast.walk(tree):
         if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             continue
@@ -101,7 +100,7 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
 def normalised_source(path: Path) -> bytes:
     """What of a module can change what it does: its syntax tree without docstrings (so
     comments, docstrings and formatting are left out)."""
-    return ast.dump(_without_docstrings(_parse(path))).encode()
+    return ast.dump(_without_docstrings(path)).encode()
 
 
 def _named_data_files(path: Path) -> set[Path]:
@@ -109,7 +108,7 @@ def _named_data_files(path: Path) -> set[Path]:
     beside = {p.name: p for p in path.parent.iterdir() if p.is_file() and p.suffix != ".py"}
     if not beside:
         return set()
-    tree = _without_docstrings(_parse(path))
+    tree = _without_docstrings(path)
     return {
         beside[node.value]
         for node in ast.walk(tree)

@@ -32,6 +32,7 @@ from pipeline.workcache import WorkCache
 from stages.embed import stage as embed
 from stages.ocr import stage as ocr
 from stages.track import stage as track
+from stages.track import work as track_work
 from tests.debug_params import debug_params
 from tests.media_factory import make_video, manifest_entry
 
@@ -136,14 +137,14 @@ def backend_error(video_id: str) -> Iterator[None]:
     """The track stage's per-video work raises ``BACKEND_ERROR`` on ``video_id`` (from a
     library call inside it: the work function itself, whose code is part of the cache key,
     stays the stage's own)."""
-    real = track.display_size
+    real = track_work.display_size
 
     def flaky(path):
         if Path(path).stem == video_id:
             raise RuntimeError(BACKEND_ERROR)
         return real(path)
 
-    with mock.patch.object(track, "display_size", flaky):
+    with mock.patch.object(track_work, "display_size", flaky):
         yield
 
 
