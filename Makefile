@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.chfen-installed
 LOCK := requirements/lock.txt
 NO_DEPS := requirements/no-deps.txt
-SAMPLE_VIDEOS ?= 24  # the demo on 2 cores in under 8 minutes with setup; 48+ for more telling metrics
+# the demo's sample: 24 videos keep `make demo` near 8 minutes on 2 cores with setup; 48 or more
+# give the model enough videos for telling metrics
+SAMPLE_VIDEOS ?= 24
 SAMPLE_SEED ?= 0
 PYTEST_ARGS ?=
 
