@@ -63,12 +63,3 @@ def with_code_deps(text: str, root: Path) -> str:
         out.append(line)
     close_deps()
     return "\n".join(out) + "\n"
-
-
-def write_code_deps(path: Path, root: Path) -> bool:
-    """Rewrite ``path`` in place; True when anything changed."""
-    text = path.read_text(encoding="utf-8")
-    updated = with_code_deps(text, root)
-    if updated != text:
-        path.write_text(updated, encoding="utf-8")
-    return updated != text

@@ -404,6 +404,10 @@ def define_env(env: Any) -> None:
     def tracking_table() -> str:
         """Each tracking setting: MOT17-02 detection, walking-video cost and output, close-ups."""
         tr = results["tracking"]
+
+        def measured(value: object, digits: int) -> str:
+            return "not measured" if value is None else fmt(value, digits)
+
         official = tr["mot17_02"]["official_detections"]
         rows = [
             [
@@ -434,10 +438,6 @@ def define_env(env: Any) -> None:
                 for k in ("detector", "faces_mtcnn", "decode_ffmpeg", "tracker_and_embedder")
             )
             recall, precision = st["mot17_recall_precision"]
-
-            def measured(value: object, digits: int) -> str:
-                return "not measured" if value is None else fmt(value, digits)
-
             rows.append(
                 [
                     label,

@@ -60,7 +60,20 @@ def _imported_names(path: Path, module: str) -> set[str]:
 
 @functools.cache
 def _parse(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    """The syntax tree of ``path`` without its module, class and function docstrings: what its
+    imports, its digest and the data files it names are all read from (parsed once a run)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        first = node.body[0] if node.body else None
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            node.body = node.body[1:] or [ast.Pass()]
+    return tree
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -81,26 +94,10 @@ def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
             todo.extend(ast.iter_child_nodes(node))
 
 
-def _without_docstrings(path: Path) -> ast.Module:
-    """The syntax tree of ``path`` with every module, class and function docstring removed."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))  # a tree of its own
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        first = node.body[0] if node.body else None
-        if (
-            isinstance(first, ast.Expr)
-            and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)
-        ):
-            node.body = node.body[1:] or [ast.Pass()]
-    return tree
-
-
 def normalised_source(path: Path) -> bytes:
     """What of a module can change what it does: its syntax tree without docstrings (so
     comments, docstrings and formatting are left out)."""
-    return ast.dump(_without_docstrings(path)).encode()
+    return ast.dump(_parse(path)).encode()
 
 
 def _named_data_files(path: Path) -> set[Path]:
@@ -108,7 +105,7 @@ def _named_data_files(path: Path) -> set[Path]:
     beside = {p.name: p for p in path.parent.iterdir() if p.is_file() and p.suffix != ".py"}
     if not beside:
         return set()
-    tree = _without_docstrings(path)
+    tree = _parse(path)
     return {
         beside[node.value]
         for node in ast.walk(tree)

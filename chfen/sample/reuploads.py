@@ -73,24 +73,7 @@ def reupload(src: Path, dst: Path, kind: str, font: Path | None = None) -> Path:
     streams = [video] if audio is None else [video, audio]
     if audio is not None:
         options |= {"acodec": "aac", "audio_bitrate": "96k"}
-    dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=dst.suffix, dir=dst.parent)
-    os.close(fd)
-    try:
-        (
-            ffmpeg.output(*streams, tmp, pix_fmt="yuv420p", **options)
-            .global_args("-hide_banner", "-nostdin", "-loglevel", "error")
-            .overwrite_output()
-            .run(capture_stdout=True, capture_stderr=True)
-        )
-        os.replace(tmp, dst)
-    except ffmpeg.Error as e:
-        detail = (e.stderr or b"").decode("utf-8", "replace").strip()[-300:]
-        raise RuntimeError(f"ffmpeg could not make the {kind} re-upload of {src}: {detail}") from e
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return dst
+    return _encode(streams, Path(dst), options, f"the {kind} re-upload of {src}")
 
 
 def zoomed_reupload(
@@ -120,13 +103,27 @@ def zoomed_reupload(
         .trim(start=trim_s)
         .setpts("PTS-STARTPTS")
     )
+    options = {"vcodec": "libx264", "preset": "veryfast", "crf": crf}
+    return _encode([video], Path(dst), options, f"the zoomed re-upload of {src}")
+
+
+def _encode(streams: list, dst: Path, options: dict[str, object], what: str) -> Path:
+    """Encode ``streams`` to ``dst`` through a temporary file beside it (a failed encode leaves
+    nothing at ``dst``); ffmpeg's error names ``what`` was being made."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    (
-        ffmpeg.output(
-            video, str(dst), vcodec="libx264", preset="veryfast", crf=crf, pix_fmt="yuv420p"
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=dst.suffix, dir=dst.parent)
+    os.close(fd)
+    try:
+        (
+            ffmpeg.output(*streams, tmp, pix_fmt="yuv420p", **options)
+            .global_args("-hide_banner", "-nostdin", "-loglevel", "error")
+            .overwrite_output()
+            .run(capture_stdout=True, capture_stderr=True)
         )
-        .global_args("-hide_banner", "-nostdin", "-loglevel", "error")
-        .overwrite_output()
-        .run(capture_stdout=True, capture_stderr=True)
-    )
+        os.replace(tmp, dst)
+    except ffmpeg.Error as e:
+        detail = (e.stderr or b"").decode("utf-8", "replace").strip()[-300:]
+        raise RuntimeError(f"ffmpeg could not make {what}: {detail}") from e
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return dst

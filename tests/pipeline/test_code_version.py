@@ -61,6 +61,11 @@ def _versions(root: Path) -> dict[str, str]:
     return {stage: cv.code_version((module,), root) for stage, module in WORK_MODULES.items()}
 
 
+def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    """The stages whose code version differs between two ``_versions``."""
+    return {stage for stage, version in after.items() if version != before[stage]}
+
+
 def _append(path: Path, text: str) -> None:
     with path.open("a", encoding="utf-8") as fh:
         fh.write(text)
@@ -88,10 +93,7 @@ def test_editing_a_module_changes_only_the_versions_of_stages_that_reach_it(tmp_
     before = _versions(root)
     _append(root / "stages/ocr/change.py", "\nTHRESHOLD_NOTE = 1\n")
     after = _versions(root)
-    assert after["ocr"] != before["ocr"]
-    assert {s: v for s, v in after.items() if s != "ocr"} == {
-        s: v for s, v in before.items() if s != "ocr"
-    }
+    assert _changed(before, after) == {"ocr"}
 
 
 @pytest.mark.slow
@@ -120,10 +122,7 @@ def test_a_data_file_counts_only_for_the_code_that_names_it(tmp_path):
     before = _versions(root)
     _append(root / "stages/track/ssdlite_pedestrian.pbtxt", "\n# an edited graph\n")
     after = _versions(root)
-    assert after["track"] != before["track"]
-    assert {s: v for s, v in after.items() if s != "track"} == {
-        s: v for s, v in before.items() if s != "track"
-    }
+    assert _changed(before, after) == {"track"}
 
 
 def test_work_module_sees_through_partials_and_methods():
